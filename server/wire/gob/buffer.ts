@@ -1,0 +1,241 @@
+// gob's primitive encodings (encoding/gob doc.go, encode.go, decode.go).
+//
+//   uint   < 0x80: one byte; otherwise one byte holding -(byte count) followed by
+//          the minimal big-endian bytes (256 -> fe 01 00).
+//   int    zig-zag: i >= 0 ? i<<1 : (^i<<1)|1, then as uint (-1 -> 01).
+//   float  IEEE-754 bits, byte-reversed, then as uint (2.0 -> 40, 1.5 -> fe f8 3f).
+//   string / []byte: uint length, then the bytes.
+
+import {GobError} from './types.js';
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8');
+
+/** A number when it fits exactly, a bigint otherwise (int64/uint64 beyond 2^53). */
+export function narrow(v: bigint): number | bigint {
+  return v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v;
+}
+
+export class WriteBuffer {
+  private buf: Uint8Array;
+  private view: DataView;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = b;
+  }
+
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  uint(v: number | bigint): void {
+    if (typeof v === 'number') {
+      if (v < 0x80 && v >= 0 && Number.isInteger(v)) {
+        this.byte(v);
+        return;
+      }
+      if (!Number.isSafeInteger(v) || v < 0) {
+        if (Number.isInteger(v) && v >= 0) return this.uint(BigInt(v));
+        throw new GobError(`gob: ${v} is not an unsigned integer`);
+      }
+      let n = 0;
+      for (let x = v; x > 0; x = Math.floor(x / 256)) n++;
+      this.ensure(n + 1);
+      this.buf[this.length++] = 256 - n;
+      let x = v;
+      for (let i = n - 1; i >= 0; i--) {
+        this.buf[this.length + i] = x % 256;
+        x = Math.floor(x / 256);
+      }
+      this.length += n;
+      return;
+    }
+    if (v < 0n || v > UINT64_MAX) throw new GobError(`gob: ${v} does not fit in uint64`);
+    if (v <= MAX_SAFE) return this.uint(Number(v));
+    this.ensure(9);
+    this.buf[this.length++] = 256 - 8;
+    this.view.setBigUint64(this.length, v, false);
+    // Values above 2^53 always need 7 or 8 bytes; drop a leading zero byte.
+    if (this.buf[this.length] === 0) {
+      this.buf[this.length - 1] = 256 - 7;
+      this.buf.copyWithin(this.length, this.length + 1, this.length + 8);
+      this.length += 7;
+    } else {
+      this.length += 8;
+    }
+  }
+
+  int(v: number | bigint): void {
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v)) throw new GobError(`gob: ${v} is not an integer`);
+      // Zig-zag stays exact in doubles only while |v| < 2^52.
+      if (Math.abs(v) < 2 ** 52) {
+        this.uint(v < 0 ? -2 * v - 1 : 2 * v);
+        return;
+      }
+      v = BigInt(v);
+    }
+    if (v < INT64_MIN || v > INT64_MAX) throw new GobError(`gob: ${v} does not fit in int64`);
+    this.uint(v < 0n ? ((~v) << 1n) | 1n : v << 1n);
+  }
+
+  float(f: number): void {
+    this.ensure(9);
+    // Little-endian float bits are the byte-reversed value, written big-endian.
+    const scratch = this.buf.subarray(this.length + 1, this.length + 9);
+    new DataView(scratch.buffer, scratch.byteOffset, 8).setFloat64(0, f, true);
+    let first = 0;
+    while (first < 8 && scratch[first] === 0) first++;
+    const n = 8 - first;
+    if (n === 0) {
+      this.buf[this.length++] = 0;
+    } else if (n === 1 && scratch[7]! < 0x80) {
+      this.buf[this.length++] = scratch[7]!;
+    } else {
+      this.buf[this.length] = 256 - n;
+      this.buf.copyWithin(this.length + 1, this.length + 1 + first, this.length + 9);
+      this.length += 1 + n;
+    }
+  }
+
+  string(s: string): void {
+    // Most strings are ASCII and short: encode straight into the buffer.
+    const max = s.length * 3;
+    this.ensure(max + 9);
+    if (max < 0x80) {
+      const start = this.length + 1;
+      const {written} = textEncoder.encodeInto(s, this.buf.subarray(start, start + max));
+      this.buf[this.length] = written;
+      this.length = start + written;
+      return;
+    }
+    const data = textEncoder.encode(s);
+    this.uint(data.length);
+    this.raw(data);
+  }
+
+  byteSlice(data: Uint8Array): void {
+    this.uint(data.length);
+    this.raw(data);
+  }
+}
+
+/** Reads primitives from one gob message. Every read is bounds-checked. */
+export class ReadBuffer {
+  data: Uint8Array;
+  pos: number;
+
+  constructor(data: Uint8Array, pos = 0) {
+    this.data = data;
+    this.pos = pos;
+  }
+
+  get remaining(): number {
+    return this.data.length - this.pos;
+  }
+
+  private take(): number {
+    if (this.pos >= this.data.length) throw new GobError('gob: unexpected end of message');
+    return this.data[this.pos++]!;
+  }
+
+  /** A uint as a number; larger values than 2^53 are an error in this position. */
+  uintNumber(): number {
+    const v = this.uint();
+    if (typeof v === 'bigint') throw new GobError(`gob: value ${v} out of range`);
+    return v;
+  }
+
+  uint(): number | bigint {
+    const b = this.take();
+    if (b < 0x80) return b;
+    const n = 256 - b;
+    if (n > 8) throw new GobError('gob: encoded unsigned integer out of range');
+    if (this.remaining < n) throw new GobError('gob: unexpected end of message in integer');
+    if (n <= 6) {
+      let v = 0;
+      for (let i = 0; i < n; i++) v = v * 256 + this.data[this.pos++]!;
+      return v;
+    }
+    let v = 0n;
+    for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(this.data[this.pos++]!);
+    return narrow(v);
+  }
+
+  int(): number | bigint {
+    const u = this.uint();
+    if (typeof u === 'number') return u % 2 === 1 ? -(u - 1) / 2 - 1 : u / 2;
+    return narrow(u & 1n ? ~(u >> 1n) : u >> 1n);
+  }
+
+  intNumber(): number {
+    const v = this.int();
+    if (typeof v === 'bigint') throw new GobError(`gob: value ${v} out of range`);
+    return v;
+  }
+
+  float(): number {
+    const b = this.take();
+    const bytes = new Uint8Array(8);
+    if (b < 0x80) {
+      bytes[7] = b;
+    } else {
+      const n = 256 - b;
+      if (n > 8) throw new GobError('gob: encoded float out of range');
+      if (this.remaining < n) throw new GobError('gob: unexpected end of message in float');
+      bytes.set(this.data.subarray(this.pos, this.pos + n), 8 - n);
+      this.pos += n;
+    }
+    return new DataView(bytes.buffer).getFloat64(0, true);
+  }
+
+  bytes(): Uint8Array {
+    const n = this.uint();
+    if (typeof n !== 'number' || n > this.remaining) throw new GobError('gob: byte slice length too long for buffer');
+    const out = this.data.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  string(): string {
+    const n = this.uint();
+    if (typeof n !== 'number' || n > this.remaining) throw new GobError('gob: string length too long for buffer');
+    const s = textDecoder.decode(this.data.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+}

@@ -1,0 +1,354 @@
+// gob encoder driven by declared Go type descriptors.
+//
+// Stream grammar (encoding/gob doc.go): ( [ -typeId wireType ]* typeId value )*,
+// every message prefixed by its uint byte count. One Encoder per stream direction:
+// a type is defined once per stream, with ids from 65 upward.
+//
+// Go's own encoder cuts a value message in two when it meets an interface whose
+// concrete type it has not sent yet. We instead send every definition the value
+// needs first, then the whole value in one message; Go's decoder accepts both.
+//
+// Struct fields holding a zero value (0, false, "", empty slice, nil map, nil
+// pointer/interface) are omitted, as Go does; top-level non-struct values are
+// "singletons" prefixed by a 00 field delta and sent even when zero.
+
+import {WriteBuffer} from './buffer.js';
+import {GoTime} from './time.js';
+import {
+  BuiltinId,
+  FIRST_USER_ID,
+  GoComplex,
+  GobError,
+  GoInterface,
+  GoMarshaled,
+  t,
+  typeKey,
+  type GoType,
+  type StructType,
+} from './types.js';
+
+const ifaceSlice = t.slice(t.interface);
+const ifaceMap = t.map(t.string, t.interface);
+
+/** Resolves a JS value held in an interface to the Go type name and descriptor it travels as. */
+export function interfaceOf(value: unknown): {name: string; type: GoType; value: unknown} | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof GoInterface) return value;
+  switch (typeof value) {
+    case 'string':
+      return {name: 'string', type: t.string, value};
+    case 'boolean':
+      return {name: 'bool', type: t.bool, value};
+    case 'number':
+      return {name: 'float64', type: t.float, value};
+    case 'bigint':
+      return {name: 'int64', type: t.int, value};
+    case 'object':
+      if (value instanceof Uint8Array) return {name: '[]uint8', type: t.bytes, value};
+      if (Array.isArray(value)) return {name: '[]interface {}', type: ifaceSlice, value};
+      if (value instanceof Map || isPlainObject(value)) return {name: 'map[string]interface {}', type: ifaceMap, value};
+      break;
+  }
+  throw new GobError(`gob: cannot send a ${describe(value)} in an interface`);
+}
+
+function isPlainObject(v: object): v is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
+  return typeof v;
+}
+
+interface Pending {
+  id: number;
+  key: string;
+  type: GoType;
+}
+
+export class Encoder {
+  private readonly ids = new Map<string, number>();
+  private nextId = FIRST_USER_ID;
+  private pending: Pending[] = [];
+  private readonly body = new WriteBuffer(512);
+  private path: string[] = [];
+
+  /** Encodes one value as the messages to write on the stream: definitions first, then the value. */
+  encode(value: unknown, type: GoType): Uint8Array {
+    const mark = this.nextId;
+    this.pending = [];
+    this.path = [];
+    const body = this.body;
+    body.reset();
+    try {
+      body.int(this.typeId(type));
+      if (type.kind === 'struct') {
+        this.struct(body, value, type);
+      } else {
+        body.byte(0);
+        this.item(body, value, type);
+      }
+    } catch (err) {
+      // Nothing was written: forget the ids handed out so the stream stays consistent.
+      for (const p of this.pending) this.ids.delete(p.key);
+      this.nextId = mark;
+      this.pending = [];
+      if (err instanceof GobError && this.path.length) err.message += ` (at ${this.path.join('.')})`;
+      throw err;
+    }
+    const out = new WriteBuffer(body.length + 16 + this.pending.length * 64);
+    const def = new WriteBuffer(64);
+    // A definition can add more pending types (its fields); the list grows while we walk it.
+    for (let i = 0; i < this.pending.length; i++) {
+      def.reset();
+      this.wireType(def, this.pending[i]!);
+      out.uint(def.length);
+      out.raw(def.bytes());
+    }
+    this.pending = [];
+    out.uint(body.length);
+    out.raw(body.bytes());
+    return out.bytes();
+  }
+
+  private typeId(type: GoType): number {
+    const builtin = (BuiltinId as Record<string, number>)[type.kind];
+    if (builtin !== undefined) return builtin;
+    const key = typeKey(type);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(key, id);
+      this.pending.push({id, key, type});
+    }
+    return id;
+  }
+
+  // wireType {ArrayT 0; SliceT 1; StructT 2; MapT 3; GobEncoderT 4; BinaryMarshalerT 5; TextMarshalerT 6}
+  // CommonType {Name 0; Id 1}; the inner Id repeats the definition's id.
+  private wireType(w: WriteBuffer, {id, type}: Pending): void {
+    w.int(-id);
+    const common = (name: string | undefined): void => {
+      w.byte(1); // CommonType is field 0 of every inner type
+      if (name) {
+        w.byte(1);
+        w.string(name);
+        w.byte(1);
+      } else {
+        w.byte(2);
+      }
+      w.int(id);
+      w.byte(0);
+    };
+    switch (type.kind) {
+      case 'array':
+        w.byte(1);
+        common(type.name);
+        w.byte(1);
+        w.int(this.typeId(type.elem));
+        w.byte(1);
+        w.int(type.len);
+        w.byte(0);
+        break;
+      case 'slice':
+        w.byte(2);
+        common(type.name);
+        w.byte(1);
+        w.int(this.typeId(type.elem));
+        w.byte(0);
+        break;
+      case 'struct':
+        w.byte(3);
+        common(type.name);
+        if (type.fields.length) {
+          w.byte(1);
+          w.uint(type.fields.length);
+          for (const f of type.fields) {
+            w.byte(1);
+            w.string(f.name);
+            w.byte(1);
+            w.int(this.typeId(f.type));
+            w.byte(0);
+          }
+        }
+        w.byte(0);
+        break;
+      case 'map':
+        w.byte(4);
+        common(type.name);
+        w.byte(1);
+        w.int(this.typeId(type.key));
+        w.byte(1);
+        w.int(this.typeId(type.elem));
+        w.byte(0);
+        break;
+      case 'marshaler':
+        w.byte(type.via === 'gob' ? 5 : type.via === 'binary' ? 6 : 7);
+        common(type.name);
+        w.byte(0);
+        break;
+      default:
+        throw new GobError(`gob: no wire definition for ${type.kind}`);
+    }
+    w.byte(0);
+  }
+
+  private struct(w: WriteBuffer, value: unknown, type: StructType): void {
+    if (typeof value !== 'object' || value === null) throw new GobError(`gob: want an object for struct ${type.name}, got ${describe(value)}`);
+    const obj = value as Record<string, unknown>;
+    let last = -1;
+    const fields = type.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = obj[f.name];
+      if (isZeroField(v, f.type)) continue;
+      w.uint(i - last);
+      last = i;
+      this.path.push(f.name);
+      this.item(w, v, f.type);
+      this.path.pop();
+    }
+    w.byte(0);
+  }
+
+  private item(w: WriteBuffer, v: unknown, type: GoType): void {
+    switch (type.kind) {
+      case 'bool':
+        if (typeof v !== 'boolean' && v != null) throw mismatch('bool', v);
+        w.byte(v ? 1 : 0);
+        return;
+      case 'int':
+        w.int(intLike(v, 'int'));
+        return;
+      case 'uint':
+        w.uint(intLike(v, 'uint'));
+        return;
+      case 'float':
+        if (typeof v !== 'number' && v != null) throw mismatch('float', v);
+        w.float((v as number | null) ?? 0);
+        return;
+      case 'complex': {
+        const c = v ?? new GoComplex(0, 0);
+        if (!(c instanceof GoComplex)) throw mismatch('complex', v);
+        w.float(c.re);
+        w.float(c.im);
+        return;
+      }
+      case 'string':
+        if (typeof v !== 'string' && v != null) throw mismatch('string', v);
+        w.string((v as string | null) ?? '');
+        return;
+      case 'bytes': {
+        const b = v ?? new Uint8Array(0);
+        if (!(b instanceof Uint8Array)) throw mismatch('[]byte', v);
+        w.byteSlice(b);
+        return;
+      }
+      case 'interface':
+        this.iface(w, v);
+        return;
+      case 'struct':
+        this.struct(w, v ?? {}, type);
+        return;
+      case 'slice':
+      case 'array': {
+        const arr = v ?? [];
+        if (!Array.isArray(arr)) throw mismatch(type.kind, v);
+        if (type.kind === 'array' && arr.length !== type.len) throw new GobError(`gob: array needs ${type.len} elements, got ${arr.length}`);
+        w.uint(arr.length);
+        const elem = type.elem;
+        const structElem = elem.kind === 'struct';
+        for (let i = 0; i < arr.length; i++) {
+          const e = arr[i];
+          if (structElem && (e === null || e === undefined)) throw new GobError('gob: encodeArray: nil element');
+          this.item(w, e, elem);
+        }
+        return;
+      }
+      case 'map': {
+        if (v === null || v === undefined) {
+          w.uint(0);
+          return;
+        }
+        const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : typeof v === 'object' ? Object.entries(v) : [];
+        if (!(v instanceof Map) && (typeof v !== 'object' || Array.isArray(v))) throw mismatch('map', v);
+        w.uint(entries.length);
+        const numericKey = type.key.kind === 'int' || type.key.kind === 'uint';
+        for (const [k, e] of entries) {
+          this.item(w, numericKey && typeof k === 'string' ? Number(k) : k, type.key);
+          this.item(w, e, type.elem);
+        }
+        return;
+      }
+      case 'marshaler':
+        w.byteSlice(marshal(v, type.name));
+        return;
+    }
+  }
+
+  // Interface value: name, concrete type id, byte count, then the concrete value
+  // encoded as a top-level value (singleton 00 prefix unless it is a struct).
+  private iface(w: WriteBuffer, v: unknown): void {
+    const resolved = interfaceOf(v);
+    if (!resolved) {
+      w.byte(0);
+      return;
+    }
+    w.string(resolved.name);
+    w.int(this.typeId(resolved.type));
+    const inner = new WriteBuffer(64);
+    if (resolved.type.kind === 'struct') {
+      this.struct(inner, resolved.value, resolved.type);
+    } else {
+      inner.byte(0);
+      this.item(inner, resolved.value, resolved.type);
+    }
+    w.byteSlice(inner.bytes());
+  }
+}
+
+function mismatch(want: string, got: unknown): GobError {
+  return new GobError(`gob: want ${want}, got ${describe(got)}`);
+}
+
+function intLike(v: unknown, want: string): number | bigint {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  throw mismatch(want, v);
+}
+
+function marshal(v: unknown, name: string): Uint8Array {
+  if (v instanceof GoMarshaled) return v.bytes;
+  if (v instanceof GoTime) return v.encode();
+  if (v instanceof Date) return GoTime.fromDate(v).encode();
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === 'string') return new TextEncoder().encode(v);
+  throw new GobError(`gob: cannot marshal a ${describe(v)} as ${name}`);
+}
+
+/** Go's zero-value test for struct fields: such fields are not sent. */
+function isZeroField(v: unknown, type: GoType): boolean {
+  if (v === null || v === undefined) return true;
+  switch (type.kind) {
+    case 'bool':
+      return v === false;
+    case 'int':
+    case 'uint':
+    case 'float':
+      return v === 0 || v === 0n;
+    case 'string':
+      return v === '';
+    case 'complex':
+      return v instanceof GoComplex && v.re === 0 && v.im === 0;
+    case 'bytes':
+    case 'slice':
+      return (v as {length?: number}).length === 0;
+    case 'marshaler':
+      return v instanceof GoTime ? v.isZero() : false;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {describe, it} from 'node:test';
+import {WriteBuffer, ReadBuffer} from './buffer.js';
+import {decodeAll, Decoder, Encoder, GobError, GoComplex, GoInterface, GoMarshaled, GoTime, t, timeType, urlType, type GoType} from './index.js';
+
+const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+const vectors = new Map(
+  readFileSync(new URL('./testdata/go119-vectors.txt', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([name, , bytes]) => [name!, hex(bytes!)]),
+);
+
+function roundTrip(value: unknown, type: GoType): unknown {
+  const [out] = decodeAll(new Encoder().encode(value, type));
+  return out;
+}
+
+describe('gob primitives', () => {
+  const cases: [string, (w: WriteBuffer) => void, string][] = [
+    ['uint 0', (w) => w.uint(0), '00'],
+    ['uint 127', (w) => w.uint(127), '7f'],
+    ['uint 128', (w) => w.uint(128), 'ff80'],
+    ['uint 256', (w) => w.uint(256), 'fe0100'],
+    ['uint64 max', (w) => w.uint(2n ** 64n - 1n), 'f8ffffffffffffffff'],
+    ['uint 2^53+1', (w) => w.uint(2n ** 53n + 1n), 'f920000000000001'],
+    ['int 1', (w) => w.int(1), '02'],
+    ['int -1', (w) => w.int(-1), '01'],
+    ['int 60', (w) => w.int(60), '78'],
+    ['int -129', (w) => w.int(-129), 'fe0101'],
+    ['int64 min', (w) => w.int(-(2n ** 63n)), 'f8ffffffffffffffff'],
+    ['int64 max', (w) => w.int(2n ** 63n - 1n), 'f8fffffffffffffffe'],
+    ['float 2.0', (w) => w.float(2), '40'],
+    ['float 1.5', (w) => w.float(1.5), 'fef83f'],
+    ['float 17.0', (w) => w.float(17), 'fe3140'],
+    ['float 0', (w) => w.float(0), '00'],
+    ['string', (w) => w.string('hooks'), '05686f6f6b73'],
+  ];
+  for (const [name, write, want] of cases) {
+    it(`encodes ${name}`, () => {
+      const w = new WriteBuffer(4);
+      write(w);
+      assert.equal(toHex(w.bytes()), want);
+    });
+  }
+
+  it('reads back what it writes, including values beyond 2^53', () => {
+    const ints: (number | bigint)[] = [0, 1, -1, 63, -64, 64, 2 ** 31, -(2 ** 31), 2 ** 52 - 1, -(2 ** 52), 2n ** 60n, -(2n ** 63n), 2n ** 63n - 1n];
+    const w = new WriteBuffer(1);
+    for (const v of ints) w.int(v);
+    for (const f of [0, -0.1, 3.141592653589793, 1e300, -Infinity, Number.MIN_VALUE]) w.float(f);
+    const r = new ReadBuffer(w.bytes());
+    for (const v of ints) assert.equal(r.int(), typeof v === 'bigint' && v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v);
+    for (const f of [0, -0.1, 3.141592653589793, 1e300, -Infinity, Number.MIN_VALUE]) assert.equal(r.float(), f);
+    assert.equal(r.remaining, 0);
+  });
+
+  it('rejects values that do not fit', () => {
+    const w = new WriteBuffer();
+    assert.throws(() => w.uint(-1), GobError);
+    assert.throws(() => w.uint(2n ** 64n), GobError);
+    assert.throws(() => w.int(2n ** 63n), GobError);
+    assert.throws(() => w.int(1.5), GobError);
+  });
+});
+
+describe('gob decoder on Go 1.19 vectors', () => {
+  it('decodes every vector completely', () => {
+    assert.equal(vectors.size, 23);
+    for (const [name, bytes] of vectors) {
+      assert.doesNotThrow(() => decodeAll(bytes), name);
+    }
+  });
+
+  it('decodes a MessageWillBePosted args value split across messages', () => {
+    const [v] = decodeAll(vectors.get('mwbp_args_full')!) as [{A: unknown; B: Record<string, unknown>}];
+    assert.deepEqual(v.A, {SessionId: 's1', RequestId: 'r1'});
+    assert.equal(v.B.CreateAt, 1700000000000);
+    assert.equal(v.B.UpdateAt, -1);
+    assert.deepEqual(v.B.Props, {s: 'x', b: true, f: 1.5, l: ['a', 2], m: {k: 'v'}});
+    assert.equal(v.B.DeleteAt, undefined, 'zero fields are absent');
+  });
+
+  it('keeps unregistered-basic interface values with their Go name and type', () => {
+    const [v] = decodeAll(vectors.get('on_activate_returns_apperror')!) as [{A: GoInterface}];
+    assert.ok(v.A instanceof GoInterface);
+    assert.equal(v.A.name, '*model.AppError');
+    assert.deepEqual(v.A.value, {Id: 'x.y', StatusCode: 500});
+    const [nested] = decodeAll(vectors.get('props_nested_new_type')!) as [{l: GoInterface[]}];
+    assert.equal(nested.l[0]!.name, '*plugin.ErrorString');
+    assert.deepEqual(nested.l[0]!.value, {Err: 'e'});
+  });
+
+  it('decodes nil interfaces, singletons and string slices', () => {
+    assert.deepEqual(decodeAll(vectors.get('props_nil')!), [{n: null}]);
+    assert.deepEqual(decodeAll(vectors.get('int64_-1')!), [-1]);
+    assert.deepEqual(decodeAll(vectors.get('uint32_7')!), [7]);
+    assert.deepEqual(decodeAll(vectors.get('string_slice')!), [['OnActivate', 'MessageWillBePosted']]);
+  });
+
+  it('re-encodes every vector from the wire types it saw, and decodes to the same value', () => {
+    for (const [name, bytes] of vectors) {
+      const d = new Decoder();
+      d.feed(bytes);
+      const got = d.decode()!;
+      const again = decodeAll(new Encoder().encode(got.value, d.descriptorOf(got.typeId)));
+      assert.deepEqual(again, [got.value], name);
+    }
+  });
+
+  it('decodes input fed one byte at a time', () => {
+    for (const [name, bytes] of vectors) {
+      const d = new Decoder();
+      const out: unknown[] = [];
+      for (const b of bytes) {
+        d.feed(Uint8Array.of(b));
+        out.push(...d.values());
+      }
+      assert.deepEqual(out, decodeAll(bytes), name);
+    }
+  });
+});
+
+describe('gob encoder', () => {
+  it('matches Go byte for byte on the documented Point example', () => {
+    const point = t.struct('Point', {X: t.int, Y: t.int});
+    assert.equal(
+      toHex(new Encoder().encode({X: 22, Y: 33}, point)),
+      '1fff810301010550' + '6f696e7401ff820001020101580104000101590104000000' + '07ff82012c014200',
+    );
+  });
+
+  it('matches Go byte for byte on a net/rpc request header', () => {
+    const request = t.struct('Request', {ServiceMethod: t.string, Seq: t.uint});
+    const enc = new Encoder();
+    const first = enc.encode({ServiceMethod: 'Plugin.Implemented', Seq: 0}, request);
+    assert.equal(
+      toHex(first),
+      '2fff81030101075265717565737401ff820001020' + '10d536572766963654d6574686f64010c00010353657101060000' + '00' + '17ff8201' + '12' + Buffer.from('Plugin.Implemented').toString('hex') + '00',
+    );
+    // Later values on the same stream reuse the definition.
+    assert.equal(toHex(enc.encode({ServiceMethod: 'Plugin.Implemented', Seq: 8}, request)), '19ff820112' + Buffer.from('Plugin.Implemented').toString('hex') + '010800');
+  });
+
+  it('omits zero fields but keeps non-nil empty maps and nested structs', () => {
+    const inner = t.struct('Inner', {A: t.int});
+    const outer = t.struct('Outer', {N: t.int, S: t.string, B: t.bool, L: t.slice(t.string), M: t.map(t.string, t.string), I: inner, P: t.interface});
+    const bytes = new Encoder().encode({N: 0, S: '', B: false, L: [], M: {}, I: {}, P: null}, outer);
+    assert.deepEqual(decodeAll(bytes), [{M: {}, I: {}}]);
+  });
+
+  it('sends top-level zero values (singletons)', () => {
+    assert.deepEqual(decodeAll(new Encoder().encode(0, t.int)), [0]);
+    assert.deepEqual(decodeAll(new Encoder().encode('', t.string)), ['']);
+    assert.deepEqual(decodeAll(new Encoder().encode(false, t.bool)), [false]);
+  });
+
+  it('round-trips every kind', () => {
+    const all = t.struct('All', {
+      B: t.bool,
+      I: t.int,
+      U: t.uint,
+      F: t.float,
+      C: t.complex,
+      S: t.string,
+      Y: t.bytes,
+      A: t.array(t.int, 3),
+      L: t.slice(t.slice(t.string)),
+      M: t.map(t.int, t.string),
+      H: t.map(t.string, t.slice(t.string)),
+      X: t.interface,
+      T: timeType,
+      R: urlType,
+      Big: t.uint,
+      Neg: t.int,
+    });
+    const value = {
+      B: true,
+      I: -42,
+      U: 42,
+      F: 0.25,
+      C: new GoComplex(1, -2),
+      S: 'héllo 🌍',
+      Y: Uint8Array.of(0, 1, 255),
+      A: [1, 0, 3],
+      L: [['a'], [], ['b', 'c']],
+      M: new Map([[1, 'one'], [-2, 'minus two']]),
+      H: {'Content-Type': ['application/json'], Accept: ['a', 'b']},
+      X: {nested: [1, 'two', {three: true}], none: null},
+      T: new GoTime(63650701800n, 123456789, null),
+      R: new GoMarshaled('binary', 'URL', new TextEncoder().encode('/plugins/hookbridge/hooks/x?y=1')),
+      Big: 2n ** 64n - 1n,
+      Neg: -(2n ** 63n),
+    };
+    assert.deepEqual(roundTrip(value, all), value);
+  });
+
+  it('sends interface values under their registered Go names', () => {
+    const appError = t.struct('AppError', {Id: t.string, StatusCode: t.int});
+    const holder = t.struct('Z_OnActivateReturns', {A: t.interface});
+    const bytes = new Encoder().encode({A: new GoInterface('*model.AppError', appError, {Id: 'x', StatusCode: 404})}, holder);
+    assert.ok(Buffer.from(bytes).includes(Buffer.from('*model.AppError')));
+    const [v] = decodeAll(bytes) as [{A: GoInterface}];
+    assert.equal(v.A.name, '*model.AppError');
+    assert.deepEqual(v.A.value, {Id: 'x', StatusCode: 404});
+    const kinds = roundTrip({s: 's', b: true, f: 1.5, i: 7n, y: Uint8Array.of(1), l: [], m: {}}, t.map(t.string, t.interface)) as Record<string, unknown>;
+    assert.deepEqual(kinds.i, new GoInterface('int64', t.int, 7));
+    assert.deepEqual(kinds.y, new GoInterface('[]uint8', t.bytes, Uint8Array.of(1)));
+  });
+
+  it('handles recursive types', () => {
+    const response = t.recursive('CommandResponse', (self) => ({Text: t.string, ExtraResponses: t.slice(self)}));
+    const value = {Text: 'a', ExtraResponses: [{Text: 'b', ExtraResponses: [{Text: 'c'}]}]};
+    assert.deepEqual(roundTrip(value, response), value);
+  });
+
+  it('defines each type once per stream and rolls back on failure', () => {
+    const s = t.struct('S', {A: t.int});
+    const enc = new Encoder();
+    const first = enc.encode({A: 1}, s);
+    assert.throws(() => enc.encode({A: 'nope'}, t.struct('T', {A: t.int})), /want int.*at A/);
+    const second = enc.encode({A: 2}, t.struct('S', {A: t.int}));
+    assert.ok(second.length < first.length, 'definition not repeated');
+    const third = enc.encode({A: 3}, t.struct('T', {A: t.int}));
+    const d = new Decoder();
+    for (const b of [first, second, third]) d.feed(b);
+    assert.deepEqual([...d.values()], [{A: 1}, {A: 2}, {A: 3}]);
+  });
+
+  it('refuses values it cannot represent', () => {
+    assert.throws(() => new Encoder().encode({x: () => 1}, t.map(t.string, t.interface)), GobError);
+    assert.throws(() => new Encoder().encode([null], t.slice(t.struct('S', {A: t.int}))), /nil element/);
+    assert.throws(() => new Encoder().encode([1, 2], t.array(t.int, 3)), GobError);
+  });
+});
+
+describe('gob decoder on bad input', () => {
+  function feedAll(bytes: Uint8Array): void {
+    const d = new Decoder({maxMessageSize: 1 << 20});
+    d.feed(bytes);
+    for (let i = 0; i < 100 && d.decode(); i++);
+  }
+
+  it('reports truncated and corrupted vectors as GobError, never another exception', () => {
+    let errors = 0;
+    for (const [, bytes] of vectors) {
+      for (let cut = 1; cut < bytes.length; cut++) {
+        // A truncated message is incomplete, not wrong: it must wait, not throw.
+        const d = new Decoder();
+        d.feed(bytes.subarray(0, cut));
+        try {
+          [...d.values()];
+        } catch (err) {
+          assert.ok(err instanceof GobError, `${String(err)}`);
+          errors++;
+        }
+      }
+      for (let i = 0; i < bytes.length; i++) {
+        for (const flip of [0x01, 0x80, 0xff]) {
+          const bad = Uint8Array.from(bytes);
+          bad[i]! ^= flip;
+          try {
+            feedAll(bad);
+          } catch (err) {
+            assert.ok(err instanceof GobError, `${String(err)} at byte ${i}`);
+            errors++;
+          }
+        }
+      }
+    }
+    assert.ok(errors > 0);
+  });
+
+  it('survives random bytes', () => {
+    let seed = 12345;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 3000; i++) {
+      const len = 1 + Math.floor(rand() * 200);
+      const bytes = new Uint8Array(len);
+      for (let j = 0; j < len; j++) bytes[j] = Math.floor(rand() * 256);
+      if (rand() < 0.5) bytes[0] = len - 1; // a plausible length prefix
+      try {
+        feedAll(bytes);
+      } catch (err) {
+        assert.ok(err instanceof GobError, String(err));
+      }
+    }
+  });
+
+  it('refuses oversized messages and duplicate type ids', () => {
+    const d = new Decoder({maxMessageSize: 100});
+    assert.throws(() => d.feed(hex('fe0fff')), /exceeds/);
+    const dup = new Decoder();
+    const def = hex('0eff8d040102ff8e00010c01100000');
+    dup.feed(def);
+    dup.feed(def);
+    dup.feed(hex('0eff8d040102ff8e00010c01100000'));
+    assert.throws(() => [...dup.values()], /duplicate/);
+  });
+});

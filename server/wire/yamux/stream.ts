@@ -1,0 +1,195 @@
+// One yamux stream as a Node Duplex.
+//
+// Flow control: each side may send only as many Data bytes as the other has granted.
+// The grant starts at 256 KiB; the receiver grants more with WindowUpdate frames as
+// the application consumes data. We grant only what the reader has actually taken
+// (pushed into the Readable), so a slow reader stalls the sender instead of
+// buffering without bound.
+
+import {Duplex} from 'node:stream';
+import {Flag, FrameType, ProtocolError} from './frame.js';
+
+export interface StreamHost {
+  readonly maxWindow: number;
+  sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): Promise<void>;
+  streamClosed(id: number): void;
+  readonly closed: boolean;
+}
+
+export class StreamResetError extends Error {
+  override name = 'StreamResetError';
+  constructor(message = 'yamux: stream reset by peer') {
+    super(message);
+  }
+}
+
+export class YamuxStream extends Duplex {
+  private recvWindow: number;
+  private sendWindow: number;
+  private readonly queue: Buffer[] = [];
+  private consumed = 0;
+  private wantRead = false;
+  private endPushed = false;
+  private remoteFin = false;
+  private localFin = false;
+  private reset = false;
+  private windowWaiter: (() => void) | null = null;
+  /** Flags to piggy-back on the next frame we send (ACK for an accepted stream). */
+  private pendingFlags = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly host: StreamHost,
+    initialFlags = 0,
+  ) {
+    super({allowHalfOpen: true, highWaterMark: 64 * 1024});
+    this.recvWindow = host.maxWindow;
+    this.sendWindow = 256 * 1024;
+    this.pendingFlags = initialFlags;
+    // An unhandled 'error' would take the process down; users add their own listeners.
+    this.on('error', () => {});
+  }
+
+  /** Sends a frame now carrying any pending SYN/ACK (used to open or accept at once). */
+  announce(): void {
+    const flags = this.pendingFlags;
+    this.pendingFlags = 0;
+    void this.host.sendFrame(FrameType.WindowUpdate, flags, this.id, 0).catch(() => {});
+  }
+
+  // --- frames from the session ---
+
+  onData(data: Buffer): void {
+    if (data.length > this.recvWindow) throw new ProtocolError(`yamux: receive window exceeded on stream ${this.id}`);
+    this.recvWindow -= data.length;
+    if (this.reset || this.endPushed) return; // nobody will read it; the grant is never returned
+    this.queue.push(data);
+    this.deliver();
+  }
+
+  onWindowUpdate(delta: number): void {
+    this.sendWindow += delta;
+    const w = this.windowWaiter;
+    if (w && this.sendWindow > 0) {
+      this.windowWaiter = null;
+      w();
+    }
+  }
+
+  onFlags(flags: number): void {
+    if (flags & Flag.RST) {
+      this.reset = true;
+      this.wakeWriter();
+      this.host.streamClosed(this.id);
+      this.destroy(new StreamResetError());
+      return;
+    }
+    if (flags & Flag.FIN) {
+      if (this.remoteFin) return;
+      this.remoteFin = true;
+      this.deliver();
+      this.maybeClosed();
+    }
+  }
+
+  /** The session died: fail pending I/O. */
+  onSessionClosed(err?: Error): void {
+    this.reset = true;
+    this.wakeWriter();
+    if (!this.destroyed) this.destroy(err ?? new Error('yamux: session closed'));
+  }
+
+  private wakeWriter(): void {
+    const w = this.windowWaiter;
+    this.windowWaiter = null;
+    w?.();
+  }
+
+  private deliver(): void {
+    while (this.wantRead && this.queue.length) {
+      const chunk = this.queue.shift()!;
+      this.consumed += chunk.length;
+      if (!this.push(chunk)) this.wantRead = false;
+    }
+    if (this.remoteFin && this.queue.length === 0 && !this.endPushed) {
+      this.endPushed = true;
+      this.push(null);
+    }
+    this.grant();
+  }
+
+  private grant(): void {
+    if (this.consumed === 0 || this.reset) return;
+    // Like Go: grant once the reader has taken half a window, to batch updates.
+    if (this.consumed < this.host.maxWindow / 2) return;
+    const delta = this.consumed;
+    this.consumed = 0;
+    this.recvWindow += delta;
+    if (this.remoteFin) return; // the peer will send nothing more
+    const flags = this.pendingFlags;
+    this.pendingFlags = 0;
+    void this.host.sendFrame(FrameType.WindowUpdate, flags, this.id, delta).catch(() => {});
+  }
+
+  private maybeClosed(): void {
+    if (this.localFin && this.remoteFin) this.host.streamClosed(this.id);
+  }
+
+  // --- Duplex ---
+
+  override _read(): void {
+    this.wantRead = true;
+    this.deliver();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.writeAll(chunk).then(() => cb(), cb);
+  }
+
+  override _writev(chunks: {chunk: Buffer}[], cb: (err?: Error | null) => void): void {
+    this.writeAll(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), cb);
+  }
+
+  private async writeAll(data: Buffer): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      if (this.reset || this.host.closed) throw new StreamResetError('yamux: stream closed');
+      if (this.localFin) throw new Error('yamux: write after close');
+      if (this.sendWindow <= 0) {
+        await new Promise<void>((resolve) => (this.windowWaiter = resolve));
+        continue;
+      }
+      const n = Math.min(this.sendWindow, data.length - off);
+      this.sendWindow -= n;
+      const flags = this.pendingFlags;
+      this.pendingFlags = 0;
+      await this.host.sendFrame(FrameType.Data, flags, this.id, n, n === data.length ? data : data.subarray(off, off + n));
+      off += n;
+    }
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.reset || this.host.closed) {
+      cb();
+      return;
+    }
+    this.localFin = true;
+    const flags = this.pendingFlags | Flag.FIN;
+    this.pendingFlags = 0;
+    this.host.sendFrame(FrameType.WindowUpdate, flags, this.id, 0).then(() => {
+      this.maybeClosed();
+      cb();
+    }, cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.reset && !(this.localFin && this.remoteFin) && !this.host.closed) {
+      // Torn down before both sides finished: tell the peer.
+      this.reset = true;
+      void this.host.sendFrame(FrameType.WindowUpdate, Flag.RST, this.id, 0).catch(() => {});
+    }
+    this.wakeWriter();
+    this.host.streamClosed(this.id);
+    cb(err);
+  }
+}
