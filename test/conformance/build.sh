@@ -2,6 +2,7 @@
 # Builds the Go conformance programs (hookbridge/conformance/cmd/*) offline, in
 # GOPATH mode, against Debian's packaged Go sources. Binaries land in
 # <repo>/.cache/conformance/bin/<name>; one line is printed per binary.
+# Usage: build.sh [cmd-name...]   (no names: vet and build every cmd/ directory)
 set -eu
 
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -38,11 +39,26 @@ mkdir -p "$bin" "$GOCACHE"
 # Package patterns are resolved against GOPATH, so the cwd does not matter; cd
 # anyway so that a go.mod in an enclosing directory can never switch modes.
 cd "$here/gopath/src"
-go vet hookbridge/conformance/...
 
-for dir in "$here"/gopath/src/hookbridge/conformance/cmd/*/; do
-	name=$(basename "$dir")
-	ls "$dir"*.go >/dev/null 2>&1 || continue
+if [ "$#" -eq 0 ]; then
+	for dir in hookbridge/conformance/cmd/*/; do
+		ls "$dir"*.go >/dev/null 2>&1 && set -- "$@" "$(basename "$dir")"
+	done
+	go vet hookbridge/conformance/...
+else
+	pkgs=
+	for name in "$@"; do
+		if [ ! -d "hookbridge/conformance/cmd/$name" ]; then
+			echo "build.sh: no such program: $name" >&2
+			exit 2
+		fi
+		pkgs="$pkgs hookbridge/conformance/cmd/$name"
+	done
+	# shellcheck disable=SC2086
+	go vet hookbridge/conformance/model hookbridge/conformance/plugin $pkgs
+fi
+
+for name in "$@"; do
 	go build -o "$bin/$name" "hookbridge/conformance/cmd/$name"
 	echo "built $bin/$name"
 done

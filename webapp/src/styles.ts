@@ -52,7 +52,7 @@ export const CSS = `
 .hb-help { color: ${fgA(0.64)}; font-size: 12px; margin-top: 4px; }
 .hb-error { color: ${danger}; font-size: 12px; margin-top: 4px; }
 .hb-required { color: ${danger}; margin-left: 2px; }
-.hb-check { display: flex; align-items: center; gap: 8px; font-weight: normal; margin-bottom: 4px; }
+.hb-check, .hb-field > label.hb-check { display: flex; align-items: center; gap: 8px; font-weight: normal; margin-bottom: 4px; }
 .hb-check input { margin: 0; }
 .hb-row { display: flex; gap: 8px; align-items: center; }
 .hb-row > .hb-input, .hb-row > .hb-select { flex: 1; }
@@ -91,6 +91,7 @@ export const CSS = `
 .hb-table { width: 100%; border-collapse: collapse; font-size: 13px; }
 .hb-table th, .hb-table td { text-align: left; padding: 6px 8px; border-bottom: 1px solid ${fgA(0.08)}; vertical-align: top; }
 .hb-table th { font-weight: 600; color: ${fgA(0.72)}; }
+.hb-chart-figure { margin: 0 0 16px; }
 .hb-chart { display: block; max-width: 100%; height: auto; margin-bottom: 4px; }
 .hb-chart__ok { fill: ${success}; }
 .hb-chart__failed { fill: ${danger}; }
@@ -100,6 +101,8 @@ export const CSS = `
 .hb-chart__axis { fill: ${fgA(0.64)}; font-size: 10px; }
 .hb-chart__grid { stroke: ${fgA(0.12)}; }
 
+.hb-post { color: ${fg}; }
+.hb-post a { color: ${link}; }
 .hb-post__message { margin-bottom: 4px; }
 .hb-plain-text { white-space: pre-wrap; word-wrap: break-word; }
 .hb-attachment { margin: 8px 0; }
@@ -121,7 +124,7 @@ export const CSS = `
 .hb-attachment__footer { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 12px; color: ${fgA(0.64)}; clear: both; }
 .hb-attachment__footer-icon { width: 16px; height: 16px; }
 .hb-attachment__actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; clear: both; }
-.hb-attachment__actions .hb-select { width: auto; min-width: 180px; }
+.hb-attachment__actions .hb-select { width: auto; min-width: 180px; font-size: 13px; padding: 5px 8px; }
 .hb-action-status { font-size: 13px; margin-top: 6px; }
 .hb-action { border-radius: 4px; padding: 6px 14px; font-weight: 600; font-size: 13px; cursor: pointer; border: 1px solid ${fgA(0.16)}; background: ${bg}; color: ${accent}; }
 .hb-action:hover:not(:disabled) { background: ${fgA(0.08)}; }

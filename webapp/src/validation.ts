@@ -63,8 +63,7 @@ export function isAbsoluteHttpURL(value: string): boolean {
 export function regexError(pattern: string, caseInsensitive: boolean): string {
     try {
         // The server evaluates patterns with the same JavaScript engine rules.
-        // eslint-disable-next-line no-new
-        new RegExp(pattern, caseInsensitive ? 'i' : '');
+        RegExp(pattern, caseInsensitive ? 'i' : '');
         return '';
     } catch (err) {
         return err instanceof Error ? err.message : 'Invalid pattern.';

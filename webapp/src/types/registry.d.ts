@@ -1,6 +1,8 @@
 import type React from 'react';
 import type {Reducer} from 'redux';
 
+import type {Post} from '@mattermost/types/posts';
+
 // The host does not publish its PluginRegistry type, so only the methods this
 // plugin calls are declared here. Every method also accepts its arguments as a
 // single object; the positional form is the one used.
@@ -8,7 +10,7 @@ import type {Reducer} from 'redux';
 export type UniqueIdentifier = string;
 
 export type PostTypeComponentProps = {
-    post: import('@mattermost/types/posts').Post;
+    post: Post;
     isRHS?: boolean;
     compactDisplay?: boolean;
     theme?: Record<string, string>;

@@ -20,6 +20,14 @@ type Props = {
     required?: boolean;
 };
 
+/** Lower-cases a leading capital unless it starts an acronym ("IP address" stays). */
+export function lowerFirst(text: string): string {
+    if (text.length > 1 && text[1] === text[1].toUpperCase() && text[1] !== text[1].toLowerCase()) {
+        return text;
+    }
+    return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 /**
  * A list of single-line inputs. Enter adds a row below, Backspace on an empty
  * row removes it, and focus always lands somewhere sensible after a change.
@@ -103,9 +111,10 @@ export default function EditableList({id, label, itemLabel, values, onChange, er
                 const itemError = errors[`${errorKey}.${index}`];
                 const rowLabel = `${itemLabel} ${index + 1}`;
                 return (
-                    // Rows have no identity beyond their position while being edited.
-                    // eslint-disable-next-line react/no-array-index-key
                     <div
+
+                        // Rows have no identity beyond their position while being edited.
+                        // eslint-disable-next-line react/no-array-index-key
                         key={index}
                         className='hb-list-row'
                     >
@@ -138,7 +147,7 @@ export default function EditableList({id, label, itemLabel, values, onChange, er
                         <button
                             type='button'
                             className='hb-btn hb-btn--small'
-                            aria-label={`Remove ${rowLabel}`}
+                            aria-label={`Remove ${lowerFirst(rowLabel)}`}
                             onClick={() => removeAt(index)}
                         >
                             {'Remove'}
@@ -152,7 +161,7 @@ export default function EditableList({id, label, itemLabel, values, onChange, er
                 className='hb-btn hb-btn--small'
                 onClick={() => insertAt(values.length)}
             >
-                {`Add ${itemLabel.toLowerCase()}`}
+                {`Add ${lowerFirst(itemLabel)}`}
             </button>
             {help && (
                 <div

@@ -211,9 +211,9 @@ func slackAttachments() []*model.SlackAttachment {
 		Timestamp:  int64(1700000000),
 		Actions: []*model.PostAction{
 			{
-				Id:   "retry",
-				Type: "button",
-				Name: "Retry",
+				Id:    "retry",
+				Type:  "button",
+				Name:  "Retry",
 				Style: "primary",
 				Integration: &model.PostActionIntegration{
 					URL:     "/plugins/hookbridge/actions/retry",

@@ -9,7 +9,7 @@
 //
 //	{"op":"list"}                               -> {"ok":true,"cases":[...]}
 //	{"op":"encode","case":N}                    -> {"ok":true,"hex":H}
-//	{"op":"verify","case":N,"hex":H}            -> {"ok":true} | {"ok":false,"error":E,"got":G}
+//	{"op":"verify","case":N,"hex":H}            -> {"ok":true} | {"ok":false,"error":E,"got":G[,"got_json":J]}
 //	{"op":"reencode","case":N,"hex":H}          -> {"ok":true,"hex":H2} | {"ok":false,"error":E}
 //	{"op":"describe","case":N}                  -> {"ok":true,"gotype":T,"value":V}
 //
@@ -44,6 +44,9 @@ type response struct {
 	Value  string   `json:"value,omitempty"`
 	Error  string   `json:"error,omitempty"`
 	Got    string   `json:"got,omitempty"`
+	// GotJSON renders the decoded value with nested pointers followed, which %#v
+	// does not do; absent when encoding/json cannot represent the value.
+	GotJSON json.RawMessage `json:"got_json,omitempty"`
 }
 
 func main() {
@@ -160,7 +163,11 @@ func handleLine(line string) (resp response) {
 		return response{OK: true, Hex: &h}
 	}
 	if err := compare(reflect.ValueOf(c.value), reflect.ValueOf(got), ""); err != nil {
-		return response{OK: false, Error: err.Error(), Got: fmt.Sprintf("%#v", got)}
+		resp := response{OK: false, Error: err.Error(), Got: fmt.Sprintf("%#v", got)}
+		if j, jerr := json.Marshal(got); jerr == nil {
+			resp.GotJSON = j
+		}
+		return resp
 	}
 	return response{OK: true}
 }

@@ -228,6 +228,24 @@ func runBasic(r *report, cl *goplugin.Client, lw *logWatch, expectHS time.Durati
 
 	r.check("ping", pingN(rpcc, 10))
 
+	// Optional: the plugin dials a stream the host accepts, the reverse of
+	// OnActivate's API stream being reused. Only run when offered.
+	if len(missingNames(impl, "CallBack")) == 0 {
+		cbAPI := &basicAPI{kv: map[string][]byte{}}
+		id := hc.broker.NextId()
+		go hc.broker.AcceptAndServe(id, cbAPI)
+		var cb CallBackReply
+		err := call(hc.client, "Plugin.CallBack", &CallBackArgs{Id: id}, &cb, t)
+		switch {
+		case err != nil:
+			r.fail("callback", "%v", err)
+		case cb.A != basicServerVersion:
+			r.fail("callback", "got %q, want %q", cb.A, basicServerVersion)
+		default:
+			r.pass("callback", "plugin dialled broker id %d", id)
+		}
+	}
+
 	killAndMeasure(r, cl, lw)
 }
 

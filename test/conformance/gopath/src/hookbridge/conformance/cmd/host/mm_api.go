@@ -59,8 +59,6 @@ func appErr(where, id, message, details string, status int) *model.AppError {
 	return &model.AppError{Id: id, Message: message, DetailedError: details, StatusCode: status, Where: where}
 }
 
-// ---- recording ----
-
 type apiCall struct {
 	Seq      int         `json:"seq"`
 	Step     string      `json:"step"`
@@ -196,8 +194,6 @@ func serveAPI(b *goplugin.MuxBroker, id uint32, api interface{}, rec *recorder) 
 	srv.ServeCodec(newRecordingCodec(conn, rec, api))
 }
 
-// ---- the server's state ----
-
 type kvEntry struct {
 	value    []byte
 	expireAt int64
@@ -329,8 +325,6 @@ func (w *world) kvSetWithOptions(key string, value []byte, opt model.PluginKVSet
 	w.kv[key] = kvEntry{append([]byte(nil), value...), expireAt}
 	return true, nil
 }
-
-// ---- the API object ----
 
 // mmAPI answers the plugin's API calls with Mattermost's shapes and, where
 // plugins can observe it, Mattermost's behaviour.
@@ -502,29 +496,27 @@ func validatePost(p *model.Post) *model.AppError {
 // here just as it would on a server).
 func (a *mmAPI) CreatePost(args *Z_CreatePostArgs, ret *Z_CreatePostReturns) error {
 	a.rec.add("CreatePost", args, true)
-	p := copyPost(args.A)
-	if p == nil {
+	if args.A == nil {
 		ret.B = appErr("CreatePost", "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.", "", http.StatusBadRequest)
 		return nil
 	}
+	ret.A, ret.B, _ = a.createPost(copyPost(args.A), false)
+	return nil
+}
+
+// createPost is App.CreatePost's order of events: bot marking, then
+// MessageWillBePosted (before the post has an Id), then the store's
+// PreSave and validation, then MessageHasBeenPosted. With awaitHook the
+// last hook is waited for and its RPC error returned, which scripts use to
+// make a simulated user post deterministic.
+func (a *mmAPI) createPost(p *model.Post, awaitHook bool) (*model.Post, *model.AppError, error) {
 	a.w.mu.Lock()
 	_, chOK := a.w.channels[p.ChannelId]
 	author := a.w.users[p.UserId]
 	a.w.mu.Unlock()
 	if !chOK {
-		ret.B = appErr("GetChannel", "app.channel.get.existing.app_error", "Unable to find the existing channel.", "channel_id="+p.ChannelId, http.StatusNotFound)
-		return nil
+		return nil, appErr("GetChannel", "app.channel.get.existing.app_error", "Unable to find the existing channel.", "channel_id="+p.ChannelId, http.StatusNotFound), nil
 	}
-	if p.Id != "" {
-		ret.B = appErr("SqlPostStore.Save", "store.sql_post.save.existing.app_error", "You cannot update an existing Post.", "id="+p.Id, http.StatusBadRequest)
-		return nil
-	}
-	now := millis()
-	p.Id = newId()
-	if p.CreateAt == 0 {
-		p.CreateAt = now
-	}
-	p.UpdateAt = p.CreateAt
 	if author != nil && author.IsBot {
 		props := model.StringInterface{}
 		for k, v := range p.Props {
@@ -532,10 +524,6 @@ func (a *mmAPI) CreatePost(args *Z_CreatePostArgs, ret *Z_CreatePostReturns) err
 		}
 		props["from_bot"] = "true"
 		p.Props = props
-	}
-	if e := validatePost(p); e != nil {
-		ret.B = e
-		return nil
 	}
 	if a.hooks != nil {
 		var rejected string
@@ -545,18 +533,33 @@ func (a *mmAPI) CreatePost(args *Z_CreatePostArgs, ret *Z_CreatePostReturns) err
 			if rejected == dismissPostError {
 				id = dismissPostError
 			}
-			ret.B = appErr("createPost", id, id, "", http.StatusBadRequest)
-			return nil
+			return nil, appErr("createPost", id, id, "", http.StatusBadRequest), nil
 		}
+	}
+	if p.Id != "" {
+		return nil, appErr("SqlPostStore.Save", "store.sql_post.save.existing.app_error", "You cannot update an existing Post.", "id="+p.Id, http.StatusBadRequest), nil
+	}
+	p.Id = newId()
+	if p.CreateAt == 0 {
+		p.CreateAt = millis()
+	}
+	p.UpdateAt = p.CreateAt
+	if e := validatePost(p); e != nil {
+		return nil, e, nil
 	}
 	a.w.mu.Lock()
 	a.w.posts[p.Id] = p
 	a.w.mu.Unlock()
-	ret.A = copyPost(p)
+	var hookErr error
 	if a.hooks != nil {
-		a.hooks.async("MessageHasBeenPosted", &Z_MessageHasBeenPostedArgs{A: a.hooks.context(), B: copyPost(p)}, &Z_MessageHasBeenPostedReturns{})
+		args := &Z_MessageHasBeenPostedArgs{A: a.hooks.context(), B: copyPost(p)}
+		if !awaitHook {
+			a.hooks.async("MessageHasBeenPosted", args, &Z_MessageHasBeenPostedReturns{})
+		} else if a.hooks.postHooks && a.hooks.has("MessageHasBeenPosted") {
+			hookErr = a.hooks.call("MessageHasBeenPosted", args, &Z_MessageHasBeenPostedReturns{})
+		}
 	}
-	return nil
+	return copyPost(p), nil, hookErr
 }
 
 func (a *mmAPI) UpdatePost(args *Z_UpdatePostArgs, ret *Z_UpdatePostReturns) error {

@@ -68,7 +68,6 @@ func (h *hookCaller) takeProblems() []string {
 	return p
 }
 
-// waitAsync waits for hooks still running; false means some did not finish.
 func (h *hookCaller) waitAsync(d time.Duration) bool {
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()

@@ -288,7 +288,7 @@ func (d *driver) caseAckWithoutData() error {
 		return f.StreamID == id && f.Flags&flagACK != 0
 	})
 	if !ok {
-		return fmt.Errorf("stream %d: no ACK from the peer within 1s of SYN (frames seen: %v)", id, d.sc.in.since(pos))
+		return fmt.Errorf("stream %d: no ACK from the peer within 1s of SYN (frames from the peer since: %s)", id, d.sc.in.describe(pos))
 	}
 	if f.Type != typeWindowUpdate {
 		return fmt.Errorf("stream %d: ACK arrived on %v, want a WindowUpdate", id, f)
@@ -545,7 +545,7 @@ func (d *driver) caseReset() error {
 	if _, ok := d.sc.in.waitFor(pos, 0, func(f frame) bool {
 		return f.StreamID == id && f.Flags&flagRST != 0
 	}); !ok {
-		return fmt.Errorf("stream %d: read ended but no RST frame was seen (frames: %v)", id, d.sc.in.since(pos))
+		return fmt.Errorf("stream %d: read ended but no RST frame was seen (frames from the peer since: %s)", id, d.sc.in.describe(pos))
 	}
 	return nil
 }

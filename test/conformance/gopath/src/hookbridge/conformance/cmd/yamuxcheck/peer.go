@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/yamux"
 )
 
-// runPeer serves the echo protocol until the session ends. driverOdd tells which
+// runPeer serves the echo protocol until the session ends. isServer tells which
 // stream ids the driver opens (a yamux client uses odd ids, a server even ones).
 func runPeer(sess *yamux.Session, sc *sniffConn, isServer bool) {
 	p := &peer{sess: sess, sc: sc, finSeen: map[uint32]bool{}}

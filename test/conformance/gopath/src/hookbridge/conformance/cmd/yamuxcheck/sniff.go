@@ -112,6 +112,23 @@ func (l *frameLog) since(pos int) []frame {
 	return append([]frame(nil), l.frames[pos:]...)
 }
 
+// describe lists at most the first 10 frames recorded after pos, for messages.
+func (l *frameLog) describe(pos int) string {
+	fs := l.since(pos)
+	var parts []string
+	for i, f := range fs {
+		if i == 10 {
+			parts = append(parts, fmt.Sprintf("... %d more", len(fs)-10))
+			break
+		}
+		parts = append(parts, f.String())
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (l *frameLog) dataBytes(id uint32) uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()

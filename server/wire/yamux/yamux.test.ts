@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import {once} from 'node:events';
+import {afterEach, describe, it} from 'node:test';
+import {collect, pattern, sleep, socketPair} from '../../../test/support/net.js';
+import {encodeHeader, Flag, FrameType, YamuxSession, type YamuxStream} from './index.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function pair(opts: {maxWindow?: number; pingTimeoutMs?: number} = {}): Promise<{client: YamuxSession; server: YamuxSession}> {
+  const {a, b, cleanup} = await socketPair();
+  const client = new YamuxSession(a, {role: 'client', keepAliveMs: 0, ...opts});
+  const server = new YamuxSession(b, {role: 'server', keepAliveMs: 0, ...opts});
+  cleanups.push(() => {
+    client.close();
+    server.close();
+    cleanup();
+  });
+  return {client, server};
+}
+
+function echo(session: YamuxSession): void {
+  session.on('stream', (s: YamuxStream) => s.pipe(s));
+}
+
+describe('yamux session', () => {
+  it('echoes 4 MiB on one stream, across many windows', async () => {
+    const {client, server} = await pair();
+    echo(server);
+    const s = client.open();
+    const data = pattern(4 * 1024 * 1024);
+    const back = collect(s);
+    s.end(data);
+    assert.ok((await back).equals(data));
+  });
+
+  it('uses odd ids as client and even ids as server', async () => {
+    const {client, server} = await pair();
+    const seen: number[] = [];
+    server.on('stream', (s: YamuxStream) => {
+      seen.push(s.id);
+      s.resume();
+    });
+    client.on('stream', (s: YamuxStream) => {
+      seen.push(s.id);
+      s.resume();
+    });
+    client.open().end();
+    client.open().end();
+    server.open().end();
+    await sleep(50);
+    assert.deepEqual(seen.sort(), [1, 2, 3]);
+  });
+
+  it('runs 50 concurrent streams without mixing bytes', async () => {
+    const {client, server} = await pair();
+    echo(server);
+    await Promise.all(
+      Array.from({length: 50}, async (_, i) => {
+        const s = client.open();
+        const data = pattern(64 * 1024, i);
+        const back = collect(s);
+        s.end(data);
+        assert.ok((await back).equals(data), `stream ${i}`);
+      }),
+    );
+  });
+
+  it('opens 1000 streams one after another and forgets closed ones', async () => {
+    const {client, server} = await pair();
+    echo(server);
+    for (let i = 0; i < 1000; i++) {
+      const s = client.open();
+      const back = collect(s);
+      s.end(Buffer.from(`n${i}`));
+      assert.equal((await back).toString(), `n${i}`);
+    }
+    await sleep(20);
+    assert.equal(client.streamCount, 0);
+    assert.equal(server.streamCount, 0);
+  });
+
+  it('half-closes: the reader sees end while it can still write back', async () => {
+    const {client, server} = await pair();
+    server.on('stream', async (s: YamuxStream) => {
+      const got = await collect(s);
+      s.end(Buffer.from(`got ${got.length}`));
+    });
+    const s = client.open();
+    const reply = collect(s);
+    s.end(Buffer.alloc(1000));
+    assert.equal((await reply).toString(), 'got 1000');
+  });
+
+  it('stalls a writer when the reader stops, and releases it when reading resumes', async () => {
+    const {client, server} = await pair();
+    let serverStream!: YamuxStream;
+    const accepted = new Promise<void>((resolve) =>
+      server.once('stream', (s: YamuxStream) => {
+        serverStream = s;
+        s.pause();
+        resolve();
+      }),
+    );
+    const s = client.open();
+    const data = pattern(1024 * 1024);
+    let finished = false;
+    s.write(data, () => (finished = true));
+    await accepted;
+    await sleep(150);
+    assert.equal(finished, false, 'the writer must wait for window');
+    const buffered = serverStream.readableLength;
+    assert.ok(buffered <= 256 * 1024 + 64 * 1024, `receiver buffered ${buffered} bytes`);
+    const back = collect(serverStream);
+    serverStream.resume(); // an explicit pause() is not undone by adding a 'data' listener
+    s.end();
+    assert.ok((await back).equals(data));
+    assert.equal(finished, true);
+  });
+
+  it('answers pings', async () => {
+    const {client, server} = await pair();
+    const rtt = await client.ping();
+    assert.ok(rtt >= 0);
+    assert.ok((await server.ping()) >= 0);
+  });
+
+  it('delivers a reset as an error on the other side', async () => {
+    const {client, server} = await pair();
+    server.on('stream', (s: YamuxStream) => s.destroy(new Error('go away')));
+    const s = client.open();
+    s.write('hello');
+    const err = await new Promise<Error>((resolve) => s.once('error', resolve));
+    assert.match(err.message, /reset/);
+  });
+
+  it('refuses new streams after GoAway but keeps existing ones', async () => {
+    const {client, server} = await pair();
+    echo(server);
+    const s = client.open();
+    s.write('x');
+    await once(s, 'data'); // established before the GoAway
+    const back = collect(s);
+    await server.goAway();
+    await sleep(20);
+    assert.throws(() => client.open(), /not accepting/);
+    s.end('still works');
+    assert.equal((await back).toString(), 'still works');
+  });
+
+  it('closes the session with GoAway on a window violation, without crashing', async () => {
+    const {client, server} = await pair();
+    server.on('stream', (s: YamuxStream) => s.pause());
+    const s = client.open();
+    await sleep(10);
+    const closed = once(server, 'close');
+    // Bypass flow control: a Data frame larger than the window.
+    const raw = (client as unknown as {conn: NodeJS.WritableStream}).conn;
+    raw.write(encodeHeader(FrameType.Data, 0, s.id, 300 * 1024));
+    raw.write(Buffer.alloc(300 * 1024));
+    const [err] = (await closed) as [Error];
+    assert.match(err.message, /exceeds|window/);
+  });
+
+  it('closes on garbage frames, with a clear error', async () => {
+    for (const garbage of [Buffer.from('GET / HTTP/1.1\r\n\r\n'), encodeHeader(7 as FrameType, 0, 0, 0), Buffer.concat([encodeHeader(FrameType.WindowUpdate, Flag.SYN, 1, 0), encodeHeader(FrameType.WindowUpdate, Flag.SYN, 1, 0)])]) {
+      const {client, server} = await pair();
+      server.on('stream', (s: YamuxStream) => s.resume());
+      const closed = once(server, 'close');
+      (client as unknown as {conn: NodeJS.WritableStream}).conn.write(garbage);
+      const [err] = (await closed) as [Error];
+      assert.ok(err instanceof Error && /yamux/.test(err.message), String(err));
+    }
+  });
+
+  it('survives random frames', async () => {
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    for (let i = 0; i < 30; i++) {
+      const {client, server} = await pair({pingTimeoutMs: 100});
+      server.on('stream', (s: YamuxStream) => s.resume());
+      const raw = (client as unknown as {conn: NodeJS.WritableStream}).conn;
+      const frames: Buffer[] = [];
+      for (let j = 0; j < 20; j++) {
+        const len = rand(3) === 0 ? rand(1 << 20) : rand(64);
+        frames.push(encodeHeader(rand(4) as FrameType, rand(16), rand(8), len));
+        if (rand(2)) frames.push(Buffer.alloc(Math.min(len, 4096), rand(256)));
+      }
+      raw.write(Buffer.concat(frames));
+      await sleep(5);
+      // Whatever happened, the session still answers, waits for the rest of a frame, or closed with an error.
+      if (!server.closed) await server.ping().catch((err: Error) => assert.match(err.message, /timeout|closed/));
+      else assert.ok(server.closeError === undefined || /yamux/.test(server.closeError.message), String(server.closeError));
+    }
+  });
+
+  it('fails pending streams when the connection drops', async () => {
+    const {client, server} = await pair();
+    server.on('stream', (s: YamuxStream) => s.pause());
+    const s = client.open();
+    const closed = new Promise<void>((resolve) => s.once('close', resolve));
+    (server as unknown as {conn: {destroy(): void}}).conn.destroy();
+    await closed;
+    assert.ok(client.closed && s.destroyed);
+    assert.throws(() => client.open(), /closed/);
+  });
+});

@@ -1,0 +1,220 @@
+import React, {useCallback, useEffect, useRef, useState} from 'react';
+
+import {fetchDeliveries, fetchStats, replayDelivery, testOutgoingHook} from '../../actions';
+import {useAppDispatch, useHostSelector} from '../../hooks';
+import {getDeliveries, getOutgoingHook, getStats} from '../../selectors';
+import type {Delivery} from '../../types';
+import {ErrorBanner} from '../common/fields';
+
+import DeliveryDetail from './delivery_detail';
+import {formatLatency, formatTime, StatusBadge} from './delivery_format';
+import StatsChart from './stats_chart';
+
+export const DELIVERY_PAGE_SIZE = 50;
+
+type Props = {
+    hookId: string;
+    onBack: () => void;
+};
+
+type Status = {ok: boolean; text: string};
+
+export default function DeliveryLog({hookId, onBack}: Props) {
+    const dispatch = useAppDispatch();
+    const hook = useHostSelector((state) => getOutgoingHook(state, hookId));
+    const deliveries = useHostSelector((state) => getDeliveries(state, hookId));
+    const buckets = useHostSelector((state) => getStats(state, hookId));
+    const [loading, setLoading] = useState(true);
+    const [error, setError] = useState<string | null>(null);
+    const [page, setPage] = useState(0);
+    const [hasMore, setHasMore] = useState(false);
+    const [selected, setSelected] = useState<string | null>(null);
+    const [status, setStatus] = useState<Status | null>(null);
+    const headingRef = useRef<HTMLHeadingElement>(null);
+    const lastOpened = useRef<string | null>(null);
+
+    const load = useCallback(async (nextPage: number) => {
+        setLoading(true);
+        const [list] = await Promise.all([
+            dispatch(fetchDeliveries(hookId, nextPage, DELIVERY_PAGE_SIZE)),
+            nextPage === 0 ? dispatch(fetchStats(hookId)) : Promise.resolve(null),
+        ]);
+        setLoading(false);
+        if (list.error) {
+            setError(list.error.message);
+            return;
+        }
+        setError(null);
+        setPage(nextPage);
+        setHasMore(list.data.length >= DELIVERY_PAGE_SIZE);
+    }, [dispatch, hookId]);
+
+    useEffect(() => {
+        load(0);
+    }, [load]);
+
+    useEffect(() => {
+        if (!selected) {
+            headingRef.current?.focus();
+        }
+    }, [selected]);
+
+    // Returning from the detail view puts focus back on the row that opened it.
+    useEffect(() => {
+        if (!selected && lastOpened.current) {
+            document.getElementById(`hb-delivery-open-${lastOpened.current}`)?.focus();
+        }
+    }, [selected]);
+
+    const replay = async (delivery: Delivery) => {
+        setStatus(null);
+        const result = await dispatch(replayDelivery(delivery.id));
+        if (result.error) {
+            setStatus({ok: false, text: result.error.message});
+            return;
+        }
+        setStatus({ok: true, text: `Replay of ${delivery.id} queued as delivery ${result.data.delivery_id}.`});
+        load(0);
+    };
+
+    const sendTest = async () => {
+        setStatus(null);
+        const result = await dispatch(testOutgoingHook(hookId));
+        if (result.error) {
+            setStatus({ok: false, text: result.error.message});
+            return;
+        }
+        setStatus({ok: true, text: `Test event queued (delivery ${result.data.delivery_id}).`});
+        load(0);
+    };
+
+    if (selected) {
+        return (
+            <DeliveryDetail
+                deliveryId={selected}
+                hookId={hookId}
+                summary={deliveries?.find((d) => d.id === selected)}
+                onBack={() => setSelected(null)}
+            />
+        );
+    }
+
+    const list = deliveries ?? [];
+    const title = hook?.display_name || 'outgoing webhook';
+
+    return (
+        <section aria-labelledby='hb-delivery-log-heading'>
+            <div className='hb-toolbar'>
+                <h3
+                    id='hb-delivery-log-heading'
+                    ref={headingRef}
+                    tabIndex={-1}
+                    className='hb-toolbar__title'
+                >
+                    {`Deliveries of ${title}`}
+                </h3>
+                <button
+                    type='button'
+                    className='hb-btn hb-btn--small'
+                    onClick={sendTest}
+                >
+                    {'Send test event'}
+                </button>
+                <button
+                    type='button'
+                    className='hb-btn hb-btn--small'
+                    disabled={loading}
+                    onClick={() => load(0)}
+                >
+                    {'Refresh'}
+                </button>
+                <button
+                    type='button'
+                    className='hb-btn hb-btn--small'
+                    onClick={onBack}
+                >
+                    {'Back to list'}
+                </button>
+            </div>
+            {status && (
+                <div
+                    className={`hb-banner ${status.ok ? 'hb-banner--success' : 'hb-banner--error'}`}
+                    role={status.ok ? 'status' : 'alert'}
+                >
+                    {status.text}
+                </div>
+            )}
+            <StatsChart buckets={buckets}/>
+            <ErrorBanner message={error}/>
+            {loading && list.length === 0 && <p role='status'>{'Loading…'}</p>}
+            {!loading && !error && list.length === 0 && <p>{'No deliveries yet. Send a test event to try the receiver.'}</p>}
+            {list.length > 0 && (
+                <table
+                    className='hb-table'
+                    aria-label='Recent deliveries'
+                >
+                    <thead>
+                        <tr>
+                            <th scope='col'>{'Time'}</th>
+                            <th scope='col'>{'Event'}</th>
+                            <th scope='col'>{'Status'}</th>
+                            <th scope='col'>{'HTTP'}</th>
+                            <th scope='col'>{'Latency'}</th>
+                            <th scope='col'>{'Error'}</th>
+                            <th scope='col'><span className='hb-visually-hidden'>{'Actions'}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.map((d) => (
+                            <tr
+                                key={d.id}
+                                data-testid='delivery-row'
+                            >
+                                <td>{formatTime(d.created_at)}</td>
+                                <td>{d.attempt > 1 ? `${d.event} (attempt ${d.attempt})` : d.event}</td>
+                                <td><StatusBadge status={d.status}/></td>
+                                <td>{d.response_status ?? '—'}</td>
+                                <td>{formatLatency(d.latency_ms)}</td>
+                                <td className={d.error ? 'hb-error' : undefined}>{d.error ?? ''}</td>
+                                <td>
+                                    <div className='hb-row'>
+                                        <button
+                                            id={`hb-delivery-open-${d.id}`}
+                                            type='button'
+                                            className='hb-btn hb-btn--link hb-btn--small'
+                                            aria-label={`Details of delivery ${d.id}`}
+                                            onClick={() => {
+                                                lastOpened.current = d.id;
+                                                setSelected(d.id);
+                                            }}
+                                        >
+                                            {'Details'}
+                                        </button>
+                                        <button
+                                            type='button'
+                                            className='hb-btn hb-btn--small'
+                                            aria-label={`Replay delivery ${d.id}`}
+                                            onClick={() => replay(d)}
+                                        >
+                                            {'Replay'}
+                                        </button>
+                                    </div>
+                                </td>
+                            </tr>
+                        ))}
+                    </tbody>
+                </table>
+            )}
+            {hasMore && (
+                <button
+                    type='button'
+                    className='hb-btn hb-btn--small'
+                    disabled={loading}
+                    onClick={() => load(page + 1)}
+                >
+                    {loading ? 'Loading…' : 'Load older deliveries'}
+                </button>
+            )}
+        </section>
+    );
+}
