@@ -9,6 +9,8 @@
 import {Duplex} from 'node:stream';
 import {Flag, FrameType, ProtocolError} from './frame.js';
 
+const PUSH_SLICE = 16 * 1024;
+
 export interface StreamHost {
   readonly maxWindow: number;
   sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): Promise<void>;
@@ -42,7 +44,7 @@ export class YamuxStream extends Duplex {
     private readonly host: StreamHost,
     initialFlags = 0,
   ) {
-    super({allowHalfOpen: true, highWaterMark: 64 * 1024});
+    super({allowHalfOpen: true, highWaterMark: 32 * 1024});
     this.recvWindow = host.maxWindow;
     this.sendWindow = 256 * 1024;
     this.pendingFlags = initialFlags;
@@ -106,8 +108,16 @@ export class YamuxStream extends Duplex {
   }
 
   private deliver(): void {
+    // Hand data to the Readable in small slices: what sits in its buffer counts as
+    // consumed, so slicing keeps the window we grant close to what was really read.
     while (this.wantRead && this.queue.length) {
-      const chunk = this.queue.shift()!;
+      let chunk = this.queue[0]!;
+      if (chunk.length > PUSH_SLICE) {
+        this.queue[0] = chunk.subarray(PUSH_SLICE);
+        chunk = chunk.subarray(0, PUSH_SLICE);
+      } else {
+        this.queue.shift();
+      }
       this.consumed += chunk.length;
       if (!this.push(chunk)) this.wantRead = false;
     }
