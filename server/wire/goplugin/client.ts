@@ -74,6 +74,7 @@ export class PluginClient {
     if (options.onExit) child.once('exit', options.onExit);
     const stderr = createInterface({input: child.stderr!});
     stderr.on('line', (line) => options.onLog?.(parseHclogLine(line)));
+    stderr.on('error', () => {});
 
     let line: string;
     try {
@@ -91,7 +92,9 @@ export class PluginClient {
     const stdoutStream = session.open();
     const stderrStream = session.open();
     for (const s of [stdoutStream, stderrStream]) {
-      createInterface({input: s}).on('line', (l) => options.onLog?.(parseHclogLine(l)));
+      createInterface({input: s})
+        .on('line', (l) => options.onLog?.(parseHclogLine(l)))
+        .on('error', () => {}); // readline re-emits stream errors; the session reports them
     }
     const control = new RpcClient(controlStream);
     const broker = new MuxBroker(session);
