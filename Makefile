@@ -3,7 +3,7 @@ PLUGIN_ID := hookbridge
 PLUGIN_VERSION := $(shell node -p "require('./plugin.json').version")
 NPM ?= npm
 
-.PHONY: all deps test unit conformance check-style dist deploy sandbox bench clean
+.PHONY: all deps webapp-deps test unit conformance webapp-test check-style dist deploy sandbox bench clean
 
 all: check-style test dist
 
@@ -13,10 +13,20 @@ node_modules: package.json package-lock.json
 
 deps: node_modules
 
-## Every test: unit, end-to-end and Go conformance (installs Go from Debian when missing).
-test: deps
+webapp/node_modules: webapp/package.json webapp/package-lock.json
+	cd webapp && $(NPM) ci --no-audit --no-fund
+	@touch webapp/node_modules
+
+webapp-deps: webapp/node_modules
+
+## Every test: webapp (jest), unit, end-to-end and Go conformance (installs Go from Debian when missing).
+test: deps webapp-deps
 	sh test/conformance/build.sh
+	cd webapp && $(NPM) run test-ci
 	$(NPM) test
+
+webapp-test: webapp-deps
+	cd webapp && $(NPM) run test-ci
 
 ## Only tests that need no Go toolchain.
 unit: deps
@@ -27,8 +37,9 @@ conformance: deps
 	sh test/conformance/build.sh
 	$(NPM) run conformance
 
-check-style: deps
+check-style: deps webapp-deps
 	$(NPM) run typecheck
+	cd webapp && $(NPM) run check-types && $(NPM) run lint
 
 dist: deps
 	node build/dist.mjs

@@ -66,7 +66,9 @@ async function main() {
     console.log('usage: node build/build-server.mjs [--entry server/main.ts] [--out server/dist/plugin.cjs] [--root DIR]');
     return;
   }
-  const result = await buildServer({root: values.root, entry: values.entry, out: values.out});
+  // Paths given on the command line are relative to where the command runs.
+  const fromCwd = (p) => (p === undefined ? undefined : resolve(p));
+  const result = await buildServer({root: values.root, entry: fromCwd(values.entry), out: fromCwd(values.out)});
   const show = (p) => relative(process.cwd(), p) || p;
   console.log(`${show(result.bundle)}  ${(result.bytes / 1024).toFixed(0)} KiB, version ${result.version}, ${result.ms.toFixed(0)} ms`);
   console.log(`${show(result.launcher)}  (needs node on PATH)`);

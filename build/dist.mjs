@@ -20,7 +20,7 @@ const CACHE_DIR = fileURLToPath(new URL('../.cache/node-bin', import.meta.url));
 const USAGE = `usage: node build/dist.mjs [options]
   --platforms LIST   comma list of linux-amd64, linux-arm64 (default: $HOOKBRIDGE_PLATFORMS or linux-amd64)
   --skip-webapp      do not run the webapp build; an existing webapp/dist is still bundled
-  --entry FILE       server entry point (default: ${DEFAULT_ENTRY})
+  --entry FILE       server entry point (default: ${DEFAULT_ENTRY} under the root)
   --root DIR         project folder holding plugin.json (default: this repository)`;
 
 function log(message) {
@@ -142,7 +142,7 @@ async function main() {
   const root = resolve(values.root ?? repoRoot);
   await dist({
     root,
-    entry: values.entry ?? DEFAULT_ENTRY,
+    entry: values.entry !== undefined ? resolve(values.entry) : DEFAULT_ENTRY,
     platforms: parsePlatforms(values.platforms ?? process.env.HOOKBRIDGE_PLATFORMS),
     skipWebapp: values['skip-webapp'] ?? false,
   });
