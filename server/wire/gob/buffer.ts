@@ -51,6 +51,32 @@ export class WriteBuffer {
     this.length = 0;
   }
 
+  /** Leaves room for a length prefix before a nested value; see endLength. */
+  beginLength(): number {
+    this.ensure(9);
+    const start = this.length;
+    this.length += 9;
+    return start;
+  }
+
+  /** Writes the byte count of everything since beginLength as a uint prefix, in place. */
+  endLength(start: number): void {
+    const len = this.length - start - 9;
+    let prefix: number;
+    if (len < 0x80) {
+      this.buf[start] = len;
+      prefix = 1;
+    } else {
+      let n = 0;
+      for (let x = len; x > 0; x = Math.floor(x / 256)) n++;
+      this.buf[start] = 256 - n;
+      for (let i = n, x = len; i >= 1; i--, x = Math.floor(x / 256)) this.buf[start + i] = x % 256;
+      prefix = n + 1;
+    }
+    this.buf.copyWithin(start + prefix, start + 9, this.length);
+    this.length -= 9 - prefix;
+  }
+
   byte(b: number): void {
     this.ensure(1);
     this.buf[this.length++] = b;
@@ -133,15 +159,23 @@ export class WriteBuffer {
   }
 
   string(s: string): void {
-    // Most strings are ASCII and short: encode straight into the buffer.
-    const max = s.length * 3;
-    this.ensure(max + 9);
-    if (max < 0x80) {
-      const start = this.length + 1;
-      const {written} = textEncoder.encodeInto(s, this.buf.subarray(start, start + max));
-      this.buf[this.length] = written;
-      this.length = start + written;
-      return;
+    const n = s.length;
+    if (n < 0x80) {
+      // Short ASCII strings (ids, names, header values) are the common case: copy code units.
+      this.ensure(n + 1);
+      const buf = this.buf;
+      const at = this.length + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        buf[this.length] = n;
+        this.length = at + n;
+        return;
+      }
     }
     const data = textEncoder.encode(s);
     this.uint(data.length);

@@ -44,6 +44,7 @@ const bootstrap = new Map<number, Wire>([
   [24, {kind: 'struct', name: 'gobEncoderType', fields: [{name: 'CommonType', id: 18}]}],
 ]);
 
+const EMPTY = new ReadBuffer(new Uint8Array(0));
 const UNWRAPPED = new Set(['string', 'bool', 'float64', '[]interface {}', 'map[string]interface {}']);
 
 /** Thrown inside a decode attempt when the value continues in a message not received yet. */
@@ -69,9 +70,11 @@ export class Decoder {
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   private messages: Uint8Array[] = [];
+  /** Messages before this index are consumed. */
+  private head = 0;
 
   // Decode state: the current message and the index of the next one to read.
-  private buf = new ReadBuffer(new Uint8Array(0));
+  private buf = EMPTY;
   private next = 0;
   private added: number[] = [];
   private depth = 0;
@@ -128,11 +131,9 @@ export class Decoder {
     try {
       const id = this.typeSequence(false);
       const value = this.topLevel(id);
-      // Drop fully consumed messages; keep the current one if bytes remain.
-      const keepFrom = this.buf.remaining > 0 ? this.next - 1 : this.next;
-      this.messages = this.messages.slice(keepFrom);
-      this.next -= keepFrom;
-      if (this.buf.remaining === 0) this.buf = new ReadBuffer(new Uint8Array(0));
+      // Forget fully consumed messages; keep the current one if bytes remain.
+      this.dropConsumed(this.buf.remaining > 0 ? this.next - 1 : this.next);
+      if (this.buf.remaining === 0) this.buf = EMPTY;
       return {value, typeId: id};
     } catch (err) {
       if (err !== NEED_MORE) throw err;
@@ -154,9 +155,19 @@ export class Decoder {
 
   /** Bytes received that are not yet part of a decoded value. */
   get buffered(): number {
-    let n = this.chunkBytes + this.buf.remaining;
+    let n = this.chunkBytes + (this.buf === EMPTY ? 0 : this.buf.remaining);
     for (let i = this.next; i < this.messages.length; i++) n += this.messages[i]!.length;
     return n;
+  }
+
+  private dropConsumed(upTo: number): void {
+    this.head = upTo;
+    // Compact now and then rather than shifting the array on every value.
+    if (this.head > 64 && this.head * 2 > this.messages.length) {
+      this.messages = this.messages.slice(this.head);
+      this.next -= this.head;
+      this.head = 0;
+    }
   }
 
   private nextMessage(): void {

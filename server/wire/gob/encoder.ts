@@ -83,6 +83,7 @@ export class Encoder {
     this.path = [];
     const body = this.body;
     body.reset();
+    const start = body.beginLength();
     try {
       body.int(this.typeId(type));
       if (type.kind === 'struct') {
@@ -99,17 +100,16 @@ export class Encoder {
       if (err instanceof GobError && this.path.length) err.message += ` (at ${this.path.join('.')})`;
       throw err;
     }
-    const out = new WriteBuffer(body.length + 16 + this.pending.length * 64);
-    const def = new WriteBuffer(64);
+    body.endLength(start);
+    if (this.pending.length === 0) return body.bytes().slice();
+    const out = new WriteBuffer(body.length + this.pending.length * 64);
     // A definition can add more pending types (its fields); the list grows while we walk it.
     for (let i = 0; i < this.pending.length; i++) {
-      def.reset();
-      this.wireType(def, this.pending[i]!);
-      out.uint(def.length);
-      out.raw(def.bytes());
+      const defStart = out.beginLength();
+      this.wireType(out, this.pending[i]!);
+      out.endLength(defStart);
     }
     this.pending = [];
-    out.uint(body.length);
     out.raw(body.bytes());
     return out.bytes();
   }
@@ -299,14 +299,14 @@ export class Encoder {
     }
     w.string(resolved.name);
     w.int(this.typeId(resolved.type));
-    const inner = new WriteBuffer(64);
+    const start = w.beginLength();
     if (resolved.type.kind === 'struct') {
-      this.struct(inner, resolved.value, resolved.type);
+      this.struct(w, resolved.value, resolved.type);
     } else {
-      inner.byte(0);
-      this.item(inner, resolved.value, resolved.type);
+      w.byte(0);
+      this.item(w, resolved.value, resolved.type);
     }
-    w.byteSlice(inner.bytes());
+    w.endLength(start);
   }
 }
 

@@ -1,0 +1,42 @@
+// npm run bench [-- --only gob,rpc] [-- --quick]
+// Runs the benchmarks, prints a table and writes bench/results.json.
+import {writeFileSync} from 'node:fs';
+import {gobBench} from './gob.bench.js';
+import type {BenchResult} from './harness.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+
+const suites: [string, () => Promise<BenchResult[]>][] = [
+  ['gob', () => gobBench({n: quick ? 5000 : 50000, runs: quick ? 3 : 5})],
+];
+
+function fmt(n: number): string {
+  if (n >= 100) return Math.round(n).toLocaleString('en-US');
+  return n.toFixed(2);
+}
+
+const all: BenchResult[] = [];
+for (const [name, run] of suites) {
+  if (only && !only.has(name)) continue;
+  process.stderr.write(`running ${name}…\n`);
+  all.push(...(await run()));
+}
+
+const rows = all.map((r) => [
+  r.benchmark,
+  r.case,
+  `${fmt(r.ours.value)} ${r.ours.unit} (±${(r.ours.spread * 50).toFixed(0)}%)`,
+  r.baseline ? `${fmt(r.baseline.figure.value)} ${r.baseline.figure.unit} (${r.baseline.name})` : '-',
+  r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
+  r.target ? `${r.target}: ${r.met ? 'met' : 'NOT met'}` : '',
+]);
+const header = ['benchmark', 'case', 'ours (median)', 'baseline (same run)', 'ratio', 'target'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({date: new Date().toISOString(), node: process.version, results: all}, null, 2) + '\n');
