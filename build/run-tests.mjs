@@ -2,7 +2,7 @@
 //   node build/run-tests.mjs                 unit + end-to-end + conformance tests
 //   node build/run-tests.mjs --conformance   only the Go conformance tests
 //   node build/run-tests.mjs --unit          only tests that need no Go toolchain
-import {spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {existsSync as exists, readdirSync, statSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -28,5 +28,24 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {cwd: root, stdio: 'inherit'});
-process.exit(res.status ?? 1);
+// Stream the runner's TAP output through, and close with one plain summary line.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...files], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']});
+let passed = 0;
+let failed = 0;
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  const text = tail + chunk.toString();
+  const lines = text.split('\n');
+  tail = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /^# (pass|fail) (\d+)$/.exec(line);
+    if (m) m[1] === 'pass' ? (passed = Number(m[2])) : (failed = Number(m[2]));
+  }
+});
+child.on('close', (code) => {
+  const m = /^# (pass|fail) (\d+)$/.exec(tail);
+  if (m) m[1] === 'pass' ? (passed = Number(m[2])) : (failed = Number(m[2]));
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? 1);
+});
