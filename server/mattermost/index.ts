@@ -5,3 +5,4 @@ export {runPlugin} from './runtime.js';
 export {RpcPluginAPI, hostError} from './rpc-api.js';
 export {canonicalHeaderKey, readBody, sendJSON, BodyTooLargeError, type PluginRequest, type PluginResponse, type HeaderMap} from './http.js';
 export * from './model.js';
+export {fakeRequest, CapturedResponse, type FakeRequestInit} from './testing.js';

@@ -339,6 +339,7 @@ export interface DialogElement {
   MinLength?: number;
   MaxLength?: number;
   DataSource?: string;
+  DataSourceURL?: string;
   Options?: PostActionOptions[];
   MultiSelect?: boolean;
   MinDate?: string;
@@ -376,6 +377,7 @@ const dialogElementType = t.struct('DialogElement', {
   MinLength: i64,
   MaxLength: i64,
   DataSource: str,
+  DataSourceURL: str,
   Options: t.slice(postActionOptionsType),
   MultiSelect: bool,
   MinDate: str,
