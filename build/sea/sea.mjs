@@ -53,9 +53,9 @@ export async function buildSea({bundle, platform, out, cacheDir, log = () => {}}
   const target = await ensureNodeBinary({platform, cacheDir, log});
   // The blob must come from the same Node version as the binary it goes into. A foreign-arch
   // binary cannot run here, so the host's build of that same version writes the blob instead.
-  // Without a snapshot or code cache the blob holds only the script source and flags, which
-  // no architecture-specific code reads (Node docs: "Generating single executable preparation
-  // blobs", note on cross-platform SEAs).
+  // Without a snapshot or code cache the blob holds only flags, the script's name and its source,
+  // none of it tied to a CPU (Node docs, single executable applications: the note on generating
+  // cross-platform SEAs).
   const host = hostPlatform();
   const blobNode = platform === host ? target : await ensureNodeBinary({platform: host, cacheDir, log});
 
