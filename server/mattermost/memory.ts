@@ -41,6 +41,9 @@ interface KVEntry {
   expiresAt: number | null;
 }
 
+/** model.PostMessageMaxRunesV2, the usual MaxPostSize. */
+const MAX_POST_RUNES = 16383;
+
 const ADMIN_ONLY = new Set<string>(['manage_system', 'manage_others_incoming_webhooks', 'manage_others_outgoing_webhooks', 'bypass_incoming_webhook_channel_lock']);
 
 export interface MemoryOptions {
@@ -146,6 +149,10 @@ export class MemoryMattermost implements PluginAPI {
     this.record('CreatePost', post);
     if (!post.ChannelId || !this.channels.has(post.ChannelId)) throw new AppError({id: 'api.post.create_post.channel.app_error', message: 'Invalid channel', statusCode: 400, where: 'CreatePost'});
     if (post.UserId && !this.users.has(post.UserId)) throw new AppError({id: 'api.post.create_post.user.app_error', message: 'Invalid user', statusCode: 400, where: 'CreatePost'});
+    // Post.IsValid: the message fits MaxPostSize (in runes) and the type is one a client may create.
+    if ([...(post.Message ?? '')].length > MAX_POST_RUNES) throw new AppError({id: 'model.post.is_valid.message_length.app_error', message: 'Invalid message length', statusCode: 400, where: 'Post.IsValid'});
+    const type = post.Type ?? '';
+    if (type !== '' && type !== 'slack_attachment' && !type.startsWith('custom_') && !type.startsWith('system_')) throw new AppError({id: 'model.post.is_valid.type.app_error', message: 'Invalid type', statusCode: 400, where: 'Post.IsValid'});
     if (post.RootId) {
       const root = this.posts.get(post.RootId);
       if (!root || root.ChannelId !== post.ChannelId) throw new AppError({id: 'api.post.create_post.root_id.app_error', message: 'Invalid RootId parameter', statusCode: 400, where: 'CreatePost'});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import {createHash} from 'node:crypto';
+import {PassThrough, Readable} from 'node:stream';
+import {describe, it} from 'node:test';
+import {collect, pattern, socketPair} from '../../test/support/net.js';
+import {putVarint} from '../../server/mattermost/http.js';
+import {decodeVarint, encodeVarint, readVarint, serveIOReader} from './io-rpc.js';
+
+describe('io_rpc varints', () => {
+  it('decodes Go binary.PutVarint bytes (zig-zag)', () => {
+    // Measured with Go: 1 → 02, 4096 → 80 40, 32768 → 80 80 04.
+    assert.deepEqual(decodeVarint(Uint8Array.from([0x02])), {value: 1n, length: 1});
+    assert.deepEqual(decodeVarint(Uint8Array.from([0x80, 0x40])), {value: 4096n, length: 2});
+    assert.deepEqual(decodeVarint(Uint8Array.from([0x80, 0x80, 0x04, 0xff])), {value: 32768n, length: 3});
+    assert.deepEqual(decodeVarint(Uint8Array.from([0x01])), {value: -1n, length: 1});
+    assert.deepEqual(decodeVarint(Uint8Array.from([0x00])), {value: 0n, length: 1});
+  });
+
+  it('round-trips with the plugin side encoder, up to 64-bit values', () => {
+    for (const n of [0n, 1n, -1n, 63n, 64n, -65n, 300n, 1n << 40n, (1n << 62n) - 1n, -(1n << 63n)]) {
+      assert.deepEqual(encodeVarint(n), putVarint(n));
+      assert.deepEqual(decodeVarint(encodeVarint(n)), {value: n, length: encodeVarint(n).length});
+    }
+  });
+
+  it('asks for more bytes on a truncated varint and refuses one longer than 10 bytes', () => {
+    assert.equal(decodeVarint(Uint8Array.from([0x80, 0x80])), null);
+    assert.throws(() => decodeVarint(new Uint8Array(11).fill(0x80)), /overflows/);
+  });
+
+  it('reads a varint split across chunks and leaves what follows in the stream', async () => {
+    const s = new PassThrough();
+    const bytes = Buffer.concat([encodeVarint(1n << 40n), Buffer.from('rest')]);
+    s.write(bytes.subarray(0, 2));
+    setTimeout(() => s.end(bytes.subarray(2)), 5);
+    assert.equal(await readVarint(s), 1n << 40n);
+    assert.equal((await collect(s)).toString(), 'rest');
+  });
+
+  it('returns null at the end of the stream', async () => {
+    const s = new PassThrough();
+    s.end();
+    assert.equal(await readVarint(s), null);
+  });
+});
+
+describe('serveIOReader', () => {
+  async function plugin(requests: bigint[], bodySize: number): Promise<{received: Buffer; served: number}> {
+    const {a, b, cleanup} = await socketPair();
+    try {
+      const body = pattern(bodySize, 7);
+      const serving = serveIOReader(Readable.from([body.subarray(0, bodySize / 2), body.subarray(bodySize / 2)], {objectMode: false}), a);
+      const received = collect(b);
+      for (const r of requests) b.write(encodeVarint(r));
+      const [served, got] = await Promise.all([serving, received]);
+      assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(body.subarray(0, got.length)).digest('hex'));
+      return {received: got, served};
+    } finally {
+      cleanup();
+    }
+  }
+
+  it('serves one huge request like a Node plugin asks, then closes the stream (EOF)', async () => {
+    const {received, served} = await plugin([1n << 40n], 5 * 1024 * 1024);
+    assert.equal(received.length, 5 * 1024 * 1024);
+    assert.equal(served, 5 * 1024 * 1024);
+  });
+
+  it('serves many 32 KiB requests like a Go plugin asks', async () => {
+    const size = 200 * 1024 + 123;
+    const requests = Array.from({length: Math.ceil(size / 32768) + 1}, () => 32768n);
+    const {received} = await plugin(requests, size);
+    assert.equal(received.length, size);
+  });
+
+  it('closes after a short copy even when the body is smaller than the request', async () => {
+    const {received} = await plugin([10n], 4);
+    assert.equal(received.length, 4);
+  });
+});

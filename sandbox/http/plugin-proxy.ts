@@ -1,0 +1,126 @@
+// /plugins/<id>/… → the plugin's ServeHTTP, rewritten the way the server's
+// ServePluginRequest does it (server/channels/app/plugin_requests.go): client-sent
+// Mattermost-User-Id and Mattermost-Plugin-ID are dropped, as are the session
+// cookie, Referer and access_token; the /plugins/<id> prefix goes; a valid
+// session sets Mattermost-User-Id (unless CSRF failed) and removes Authorization.
+
+import type {IncomingMessage, ServerResponse} from 'node:http';
+import {Readable} from 'node:stream';
+import {newId} from '../../server/mattermost/memory.js';
+import type {Context} from '../../server/mattermost/model.js';
+import type {HookCaller} from '../host/hooks.js';
+import {canonicalHeaderKey, type ForwardedRequest, type HeaderMap} from '../host/serve-http.js';
+import {BufferSink, NodeResponseSink, type BufferedResponse} from '../host/sinks.js';
+import {SESSION_COOKIE, type Session} from './auth.js';
+import {parseCookies} from './util.js';
+
+export interface PluginGateway {
+  readonly pluginId: string;
+  /** The running plugin, waiting a little if it is (re)starting. */
+  ready(): Promise<HookCaller | null>;
+  notRunningReason(): string;
+}
+
+function remote(req: IncomingMessage): {ip: string; addr: string} {
+  const ip = req.socket.remoteAddress ?? '127.0.0.1';
+  const port = req.socket.remotePort ?? 0;
+  return {ip, addr: ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`};
+}
+
+/** Go keeps Host out of the header map, and joins nothing else. */
+function goHeaders(req: IncomingMessage): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (name === 'host' || !values) continue;
+    out[canonicalHeaderKey(name)] = [...values];
+  }
+  return out;
+}
+
+/** The rewritten request, or null when `url` is not under this plugin's prefix. */
+export function forwardRequest(pluginId: string, req: IncomingMessage, session: Session | null, body: Readable = req): ForwardedRequest | null {
+  const original = req.url ?? '/';
+  const parsed = new URL(original, 'http://sandbox.invalid');
+  const prefix = `/plugins/${pluginId}`;
+  if (parsed.pathname !== prefix && !parsed.pathname.startsWith(`${prefix}/`)) return null;
+  const headers = goHeaders(req);
+  delete headers['Mattermost-User-Id'];
+  delete headers['Mattermost-Plugin-Id'];
+  delete headers['Referer'];
+  const cookies = Object.entries(parseCookies(req.headers.cookie)).filter(([k]) => k !== SESSION_COOKIE);
+  if (cookies.length) headers['Cookie'] = [cookies.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')];
+  else delete headers['Cookie'];
+  parsed.searchParams.delete('access_token');
+  const {ip, addr} = remote(req);
+  const context: Context = {
+    RequestId: newId(),
+    IPAddress: ip,
+    AcceptLanguage: req.headers['accept-language'] ?? '',
+    UserAgent: req.headers['user-agent'] ?? '',
+    ConnectionId: typeof req.headers['connection-id'] === 'string' ? req.headers['connection-id'] : '',
+  };
+  if (session) {
+    delete headers['Authorization'];
+    if (session.csrfOK) {
+      headers['Mattermost-User-Id'] = [session.user.Id];
+      context.SessionId = session.sessionId;
+    }
+  }
+  const search = parsed.searchParams.toString();
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    url: (parsed.pathname.slice(prefix.length) || '') + (search ? `?${search}` : ''),
+    requestURI: original,
+    headers,
+    host: req.headers.host ?? '',
+    remoteAddr: addr,
+    body,
+    context,
+  };
+}
+
+export async function proxyToPlugin(gateway: PluginGateway, req: IncomingMessage, res: ServerResponse, session: Session | null): Promise<void> {
+  const forwarded = forwardRequest(gateway.pluginId, req, session);
+  if (!forwarded) {
+    res.writeHead(404, {'Content-Type': 'text/plain; charset=utf-8'}).end('404 page not found\n');
+    return;
+  }
+  const hooks = await gateway.ready();
+  if (!hooks) {
+    const body = JSON.stringify({id: 'app.plugin.not_running', message: `The plugin is not running. ${gateway.notRunningReason()}`.trim(), status_code: 503});
+    res.writeHead(503, {'Content-Type': 'application/json'}).end(body);
+    return;
+  }
+  if (!hooks.has('ServeHTTP')) {
+    res.writeHead(404, {'Content-Type': 'text/plain; charset=utf-8'}).end('404 page not found\n');
+    return;
+  }
+  await hooks.serveHTTP(forwarded, new NodeResponseSink(res));
+}
+
+/**
+ * A request the server itself makes to the plugin (App.doPluginRequest): used for
+ * interactive actions and dialogs whose URL is a /plugins/<id>/ path. The plugin
+ * sees the acting user in Mattermost-User-Id.
+ */
+export async function requestPlugin(gateway: PluginGateway, pluginPath: string, userId: string, body: Buffer): Promise<BufferedResponse> {
+  const hooks = await gateway.ready();
+  if (!hooks || !hooks.has('ServeHTTP')) return {status: 404, headers: {}, body: Buffer.from('404 page not found\n')};
+  const sink = new BufferSink();
+  const headers: HeaderMap = {'Content-Type': ['application/json'], Accept: ['application/json'], 'Content-Length': [String(body.length)]};
+  if (userId) headers['Mattermost-User-Id'] = [userId];
+  await hooks.serveHTTP(
+    {
+      method: 'POST',
+      url: pluginPath,
+      requestURI: pluginPath,
+      headers,
+      host: '',
+      remoteAddr: '',
+      body: Readable.from([body], {objectMode: false}),
+      context: {RequestId: newId()},
+    },
+    sink,
+  );
+  return sink.result();
+}

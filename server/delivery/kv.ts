@@ -1,0 +1,106 @@
+// JSON values in the plugin KV store, changed only by compare-and-set.
+//
+// CasBatcher coalesces concurrent changes to one key into a single
+// read-modify-CAS round: while a round is in flight, further changes queue up
+// and go in the next one. On a lost race it re-reads and re-applies every queued
+// change, so changes must be functions of the current value (never of a value
+// read earlier). A change returning null deletes the key.
+
+import {randomBytes} from 'node:crypto';
+import type {PluginAPI} from '../mattermost/api.js';
+
+export function encodeJSON(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+export function decodeJSON<T>(raw: Uint8Array | null): T | null {
+  if (!raw || raw.length === 0) return null;
+  try {
+    return JSON.parse(Buffer.from(raw).toString('utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** A 26-character id in Mattermost's alphabet. */
+export function newId(): string {
+  const alphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
+  let out = '';
+  for (const b of randomBytes(26)) out += alphabet[b & 31];
+  return out;
+}
+
+type Change<T> = (current: T | null) => T | null;
+
+interface Waiting<T> {
+  change: Change<T>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface CasBatcherOptions {
+  /** Expiry written with each value (seconds). */
+  expireInSeconds?: (key: string) => number | undefined;
+  /** Lost races before the waiting changes fail. */
+  maxAttempts?: number;
+}
+
+export class CasBatcher<T> {
+  private readonly waiting = new Map<string, Waiting<T>[]>();
+  private readonly flushing = new Set<string>();
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly api: PluginAPI,
+    private readonly options: CasBatcherOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 64;
+  }
+
+  update(key: string, change: Change<T>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const list = this.waiting.get(key) ?? [];
+      list.push({change, resolve, reject});
+      this.waiting.set(key, list);
+      if (!this.flushing.has(key)) void this.flush(key);
+    });
+  }
+
+  private take(key: string): Waiting<T>[] {
+    const list = this.waiting.get(key) ?? [];
+    this.waiting.delete(key);
+    return list;
+  }
+
+  private async flush(key: string): Promise<void> {
+    this.flushing.add(key);
+    try {
+      for (let batch = this.take(key); batch.length; batch = this.take(key)) await this.commit(key, batch);
+    } finally {
+      this.flushing.delete(key);
+    }
+  }
+
+  private async commit(key: string, batch: Waiting<T>[]): Promise<void> {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const raw = await this.api.kvGet(key);
+        let value = decodeJSON<T>(raw);
+        for (const w of batch) value = w.change(value);
+        const next = value === null ? null : encodeJSON(value);
+        const unchanged = next === null ? raw === null : raw !== null && Buffer.from(raw).equals(next);
+        const expireInSeconds = this.options.expireInSeconds?.(key);
+        if (unchanged || (await this.api.kvSetWithOptions(key, next, {atomic: true, oldValue: raw, ...(expireInSeconds ? {expireInSeconds} : {})}))) {
+          for (const w of batch) w.resolve();
+          return;
+        }
+        if (attempt >= this.maxAttempts) throw new Error(`too many concurrent updates of ${key}`);
+        // Fold in what arrived meanwhile: one round then serves everyone.
+        batch.push(...this.take(key));
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+      }
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import {MemoryMattermost} from '../mattermost/memory.js';
+import {createDurableDeliveryService} from './service.js';
+import {fakeClock, httpSender, makeHook, startReceiver} from './testdata/support.js';
+import type {Delivery, DeliveryHook, OutgoingJob, Send, SendResult} from './types.js';
+
+const sender = httpSender();
+after(() => sender.close());
+
+function job(hook: DeliveryHook, url: string, body: Buffer | string = '{"text":"hi"}', headers: Record<string, string> = {}): OutgoingJob {
+  return {hook, url, contentType: 'application/json', body: Buffer.from(body), headers, event: 'posted', post: {Id: 'p1', ChannelId: 'c1'}};
+}
+
+const ok = (latencyMs = 5, status = 200): SendResult => ({status, headers: {}, body: Buffer.from('ok'), latencyMs});
+
+function stubService(send: Send, now = fakeClock()) {
+  const mm = new MemoryMattermost({now: now.now});
+  const service = createDurableDeliveryService({api: mm, send, nodeId: 'n1', options: {now: now.now, concurrency: 64, retry: {random: () => 0}}});
+  return {mm, service, clock: now};
+}
+
+async function drain(service: {poll(): Promise<void>; pendingIds(): Promise<string[]>}): Promise<void> {
+  for (let i = 0; i < 100 && (await service.pendingIds()).length; i++) await service.poll();
+}
+
+describe('delivery log', () => {
+  it('keeps the last 200 deliveries per hook, newest first, with paging', async () => {
+    const t = stubService(async () => ok());
+    const hook = makeHook();
+    const ids: string[] = [];
+    for (let i = 0; i < 205; i++) {
+      ids.push(await t.service.deliver(job(hook, 'http://127.0.0.1:9/x')));
+      t.clock.advance(1);
+    }
+    await t.service.deliver(job(makeHook({id: 'other'}), 'http://127.0.0.1:9/x'));
+    await drain(t.service);
+    const first = await t.service.list(hook.id, 0, 50);
+    assert.equal(first.length, 50);
+    assert.deepEqual(first.map((d) => d.id), ids.slice(-50).reverse());
+    assert.equal(first[0]!.status, 'succeeded');
+    assert.equal(first[0]!.request, undefined, 'summaries carry no bodies');
+    const last = await t.service.list(hook.id, 3, 50);
+    assert.deepEqual(last.map((d) => d.id), ids.slice(5, 55).reverse());
+    assert.deepEqual(await t.service.list(hook.id, 4, 50), []);
+    for (const id of ids.slice(0, 5)) {
+      assert.equal(await t.service.get(id), null, 'dropped from the log');
+      assert.equal(await t.mm.kvGet(`dl_${id}`), null, 'and from the store');
+    }
+    assert.equal((await t.service.list('other', 0, 50)).length, 1);
+  });
+
+  it('bounds stored bodies with a marker and still replays the exact request', async () => {
+    const receiver = await startReceiver(() => ({status: 200, body: 'r'.repeat(70 * 1024)}));
+    const mm = new MemoryMattermost();
+    const service = createDurableDeliveryService({api: mm, send: sender.send, nodeId: 'n1', options: {timeoutMs: 2000}});
+    // A multi-byte character across the cut must not be split.
+    const body = Buffer.from('{"text":"' + 'a'.repeat(65_535) + 'é' + 'b'.repeat(40_000) + '"}');
+    const id = await service.deliver(job(makeHook(), receiver.url, body));
+    await service.poll();
+    const d = (await service.get(id))!;
+    assert.ok(d.request!.body.startsWith('{"text":"aaa'));
+    assert.match(d.request!.body, /\n…\[truncated: 105546 bytes, first 65535 kept\]$/);
+    assert.ok(Buffer.byteLength(d.request!.body) < 64 * 1024 + 100);
+    assert.match(d.response!.body, /truncated: 71680 bytes/);
+    const replayId = await service.replay(id);
+    await service.poll();
+    assert.equal(receiver.received.length, 2);
+    assert.ok(receiver.received[1]!.body.equals(body), 'replayed byte for byte');
+    assert.notEqual(receiver.received[1]!.headers['x-hookbridge-delivery'], receiver.received[0]!.headers['x-hookbridge-delivery']);
+    assert.equal(receiver.received[1]!.headers['x-hookbridge-delivery'], replayId);
+    await receiver.close();
+  });
+
+  it('redacts secrets in the log but sends them', async () => {
+    const receiver = await startReceiver(() => ({status: 200, headers: {'Set-Cookie': 'sid=abc', 'X-Request-Id': 'r1'}, body: 'fine'}));
+    const mm = new MemoryMattermost();
+    const service = createDurableDeliveryService({api: mm, send: sender.send, nodeId: 'n1'});
+    const hook = makeHook({signing_secret: 'hbs_s', headers: {Authorization: 'Bearer sekrit', 'X-Api-Key': 'k1', 'X-Service-Token': 't1', Cookie: 'a=b', 'X-Env': 'prod'}});
+    const url = receiver.url.replace('http://', 'http://bob:pw@') + '?token=abc&channel=ops';
+    const id = await service.deliver(job(hook, url));
+    await service.poll();
+    const sent = receiver.received[0]!.headers;
+    assert.equal(sent.authorization, 'Bearer sekrit');
+    assert.equal(sent['x-api-key'], 'k1');
+    const d = (await service.get(id))!;
+    const h = d.request!.headers;
+    for (const name of ['Authorization', 'X-Api-Key', 'X-Service-Token', 'Cookie', 'X-Hookbridge-Signature']) assert.equal(h[name], '[redacted]', name);
+    assert.equal(h['X-Env'], 'prod');
+    assert.equal(h['X-Hookbridge-Delivery'], id);
+    assert.match(h['X-Hookbridge-Timestamp']!, /^\d+$/);
+    assert.equal(d.response!.headers['set-cookie'], '[redacted]');
+    assert.equal(d.response!.headers['x-request-id'], 'r1');
+    assert.equal(d.request!.url, receiver.url.replace('http://', 'http://bob:[redacted]@') + '?token=[redacted]&channel=ops');
+    const everything = JSON.stringify([d, mm.events]);
+    for (const secret of ['sekrit', 'hbs_s', 'k1', '"t1"', ':pw@', 'token=abc']) assert.ok(!everything.includes(secret), secret);
+    await receiver.close();
+  });
+
+  it('replays a delivery as a new one linked to the original; refuses unknown ids', async () => {
+    const receiver = await startReceiver(() => ({status: 200}));
+    const mm = new MemoryMattermost();
+    const service = createDurableDeliveryService({api: mm, send: sender.send, nodeId: 'n1'});
+    const id = await service.deliver(job(makeHook(), receiver.url, '{"text":"again"}', {'X-Extra': '1'}));
+    await service.poll();
+    const again = await service.replay(id);
+    assert.notEqual(again, id);
+    await service.poll();
+    const d = (await service.get(again))!;
+    assert.equal(d.replay_of, id);
+    assert.equal(d.status, 'succeeded');
+    assert.equal(d.post_id, 'p1');
+    assert.deepEqual((await service.list('hook1', 0, 10)).map((x) => x.id), [again, id]);
+    assert.equal(receiver.received[1]!.body.toString(), '{"text":"again"}');
+    assert.equal(receiver.received[1]!.headers['x-extra'], '1');
+    await assert.rejects(service.replay('nope'), (err: Error & {statusCode?: number}) => err.statusCode === 404);
+    await receiver.close();
+  });
+
+  it('publishes every status change to the hook team, without bodies', async () => {
+    let n = 0;
+    const t = stubService(async () => (++n === 1 ? ok(5, 502) : ok()));
+    const id = await t.service.deliver(job(makeHook({team_id: 'teamX'}), 'http://127.0.0.1:9/x'));
+    await t.service.poll();
+    t.clock.advance(5_000);
+    await t.service.poll();
+    const events = t.mm.events.filter((e) => e.event === 'delivery');
+    assert.deepEqual(events.map((e) => [(e.payload.delivery as Delivery).status, e.payload.hook_id, e.broadcast.TeamId]), [['pending', 'hook1', 'teamX'], ['retrying', 'hook1', 'teamX'], ['succeeded', 'hook1', 'teamX']]);
+    for (const e of events) {
+      const d = e.payload.delivery as Delivery;
+      assert.equal(d.id, id);
+      assert.equal(d.request, undefined);
+      assert.equal(d.response, undefined);
+    }
+  });
+
+  it('keeps hourly stats for 24 hours with p50/p95 latencies', async () => {
+    const latencies = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000];
+    let i = 0;
+    const t = stubService(async () => {
+      const l = latencies[i++ % latencies.length]!;
+      return ok(l, l === 1000 ? 500 : 200);
+    });
+    const hook = makeHook({max_attempts: 1});
+    const start = t.clock.now();
+    for (let k = 0; k < 10; k++) await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
+    await drain(t.service);
+    t.clock.advance(2 * 3_600_000);
+    for (let k = 0; k < 3; k++) await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
+    await drain(t.service);
+    const {buckets} = await t.service.stats(hook.id);
+    assert.equal(buckets.length, 24);
+    assert.deepEqual(buckets.map((b) => b.start), Array.from({length: 24}, (_, k) => Math.floor(t.clock.now() / 3_600_000) * 3_600_000 - (23 - k) * 3_600_000));
+    const older = buckets.find((b) => b.start === Math.floor(start / 3_600_000) * 3_600_000)!;
+    assert.equal(older.total, 10);
+    assert.equal(older.ok, 9);
+    assert.equal(older.failed, 1);
+    assert.ok(Math.abs(older.p50_ms - 50) <= 50 * 0.06, `p50 ${older.p50_ms}`);
+    assert.ok(Math.abs(older.p95_ms - 1000) <= 1000 * 0.06, `p95 ${older.p95_ms}`);
+    const latest = buckets[23]!;
+    assert.equal(latest.total, 3);
+    assert.equal(buckets.reduce((n, b) => n + b.total, 0), 13);
+    t.clock.advance(25 * 3_600_000);
+    assert.equal((await t.service.stats(hook.id)).buckets.reduce((n, b) => n + b.total, 0), 0, 'older than a day is gone');
+  });
+
+  it('forgets a deleted hook', async () => {
+    const t = stubService(async () => ok());
+    const id = await t.service.deliver(job(makeHook(), 'http://127.0.0.1:9/x'));
+    await t.service.poll();
+    await t.service.forgetHook('hook1');
+    assert.equal(await t.service.get(id), null);
+    assert.deepEqual(await t.service.list('hook1', 0, 10), []);
+    assert.deepEqual([...t.mm.kv.keys()].filter((k) => k.includes('hook1')), []);
+  });
+});

@@ -1,0 +1,283 @@
+// Durable outgoing deliveries: the queue, retries, signing, the delivery log
+// and auto-disable, composed behind the DeliveryService the domain calls.
+//
+// deliver() records the delivery (pending) and stores the job before it
+// returns; any node then sends it. Each attempt re-reads the hook when getHook
+// is given, so a rotated secret, changed headers, a disabled or deleted hook
+// take effect on queued deliveries too. After a 2xx, onResponse runs once, on
+// the node whose outcome was stored (a crash between the send and that point
+// can resend the request, but does not repeat the reply posts). Test deliveries
+// (event "test") are tried once, do not count towards auto-disable and never
+// reach onResponse.
+
+import {AppError, type PluginAPI} from '../mattermost/api.js';
+import {newId} from './kv.js';
+import {DeliveryLog, DeliveryNotFoundError, type LogOptions, type StoredDelivery} from './log.js';
+import {FailureTracker, type OnDisable} from './notify.js';
+import {DurableQueue, type HandlerResult, type QueueOptions, type QueueRecord} from './queue.js';
+import {redactUrl} from './redact.js';
+import {baseHeaders, buildAttempt} from './request.js';
+import {classifyError, classifyResponse, DEFAULT_RETRY_POLICY, effectiveMaxAttempts, retryDelay, type RetryPolicy, type Verdict} from './retry.js';
+import type {DeliveryHook, DeliveryService, HookStats, OutgoingJob, Send, SendResult} from './types.js';
+
+export interface DeliveryServiceOptions extends Omit<QueueOptions, 'nodeId' | 'now'> {
+  now?: () => number;
+  /** Per-attempt timeout (default 30 s, Mattermost's OutgoingIntegrationRequestsTimeout); a function is read on every attempt. */
+  timeoutMs?: number | (() => number);
+  retry?: Partial<RetryPolicy>;
+  /** Failed deliveries in a row that disable a hook (default 10; 0 never). */
+  failureThreshold?: number;
+  log?: LogOptions;
+}
+
+export interface DeliveryServiceDeps {
+  api: PluginAPI;
+  send: Send;
+  nodeId: string;
+  /** Turns a 2xx reply into posts; called at most once per delivery. */
+  onResponse?: (job: OutgoingJob, result: SendResult) => void | Promise<void>;
+  /** Persists "disabled" on the hook (enabled = false, disabled_reason). */
+  onDisable?: OnDisable;
+  /** The hook as it is now (null: deleted). Without it, attempts use the hook as it was when queued, and replays are unsigned. */
+  getHook?: (hookId: string) => Promise<DeliveryHook | null>;
+  options?: DeliveryServiceOptions;
+}
+
+export interface DurableDeliveryService extends DeliveryService {
+  start(): void;
+  /** Waits up to the grace period for running sends. */
+  stop(graceMs?: number): Promise<void>;
+  /** Sends a synthetic "test" delivery to each callback URL; returns the delivery ids. */
+  test(hook: DeliveryHook, payload?: Record<string, string | number>): Promise<string[]>;
+  /** One scan-and-send round, resolved when its sends are finished. */
+  poll(): Promise<void>;
+  /** Forget a hook's failure streak (call when the hook is re-enabled). */
+  resetFailures(hookId: string): Promise<void>;
+  /** Deletes a deleted hook's log, statistics and failure streak. */
+  forgetHook(hookId: string): Promise<void>;
+  /** Deliveries still queued, cluster-wide. */
+  pendingIds(): Promise<string[]>;
+}
+
+interface JobPayload {
+  url: string;
+  content_type: string;
+  headers: Record<string, string>;
+  body_b64: string;
+  event: OutgoingJob['event'];
+  post: OutgoingJob['post'];
+  hook: DeliveryHook;
+  max_attempts: number;
+  /** Counts towards auto-disable and reaches onResponse (not for test deliveries). */
+  counts: boolean;
+}
+
+class DeadlineError extends Error {
+  override name = 'TimeoutError';
+}
+
+export function createDurableDeliveryService(deps: DeliveryServiceDeps): DurableDeliveryService {
+  const {api, send, nodeId} = deps;
+  const options = deps.options ?? {};
+  const now = options.now ?? Date.now;
+  const policy: RetryPolicy = {...DEFAULT_RETRY_POLICY, ...options.retry};
+  const timeoutOf = (): number => (typeof options.timeoutMs === 'function' ? options.timeoutMs() : options.timeoutMs ?? 30_000);
+  const log = new DeliveryLog(api, options.log);
+  const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
+  const queue = new DurableQueue<JobPayload>(api, (rec) => attempt(rec), {...options, nodeId, now});
+
+  async function currentHook(rec: QueueRecord<JobPayload>): Promise<DeliveryHook | null | 'disabled'> {
+    if (!deps.getHook) return rec.payload.hook;
+    try {
+      const hook = await deps.getHook(rec.hook_id);
+      if (!hook) return null;
+      return hook.enabled === false ? 'disabled' : hook;
+    } catch (err) {
+      api.logWarn('Hookbridge: could not load the hook; using its queued copy', {hook_id: rec.hook_id, error: err instanceof Error ? err.message : String(err)});
+      return rec.payload.hook;
+    }
+  }
+
+  async function sendWithDeadline(req: Parameters<Send>[0]): Promise<SendResult> {
+    let timer: NodeJS.Timeout | undefined;
+    // The sender enforces timeoutMs; this only stops a sender that does not from pinning a worker.
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DeadlineError('deadline exceeded')), req.timeoutMs + 2000)));
+    try {
+      return await Promise.race([send(req), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function attempt(rec: QueueRecord<JobPayload>): Promise<HandlerResult> {
+    const p = rec.payload;
+    const number = rec.attempt + 1;
+    const hook = await currentHook(rec);
+    if (hook === null || hook === 'disabled') {
+      const error = hook === null ? 'the hook was deleted' : 'the hook is disabled';
+      await log.recordAttempt(rec.id, {status: 'failed', attempt: rec.attempt, at: now(), error});
+      return {kind: 'done'};
+    }
+    const timeoutMs = timeoutOf();
+    const body = Buffer.from(p.body_b64, 'base64');
+    const req = buildAttempt({deliveryId: rec.id, url: p.url, contentType: p.content_type, headers: p.headers, body, hook, nowMs: now(), timeoutMs});
+    let result: SendResult | undefined;
+    let verdict: Verdict;
+    try {
+      result = await sendWithDeadline(req);
+      verdict = classifyResponse(result.status, result.headers, now());
+    } catch (err) {
+      verdict = classifyError(err, timeoutMs);
+    }
+    const at = now();
+    const response = result ? {status: result.status, headers: result.headers, body: result.body, latencyMs: result.latencyMs} : undefined;
+    const common = {attempt: number, at, requestHeaders: req.headers, ...(response ? {response} : {})};
+
+    if (verdict.kind === 'success') {
+      await log.recordAttempt(rec.id, {...common, status: 'succeeded'});
+      const job = toJob(p, hook, body);
+      return {
+        kind: 'done',
+        after: async () => {
+          await safely('counting a delivery', () => log.count(hook.id, true, result?.latencyMs, at));
+          if (!p.counts) return;
+          await safely('resetting the failure streak', () => failures.succeeded(hook.id));
+          if (deps.onResponse && result) await safely('handling the response', async () => deps.onResponse!(job, result!));
+        },
+      };
+    }
+    if (verdict.kind === 'retry' && number < p.max_attempts) {
+      const due = at + retryDelay(verdict, number, policy);
+      await log.recordAttempt(rec.id, {...common, status: 'retrying', error: verdict.reason, nextAttemptAt: due});
+      return {kind: 'retry', due};
+    }
+    const error = p.max_attempts > 1 && verdict.kind === 'retry' ? `${verdict.reason} (gave up after ${number} attempts)` : verdict.reason;
+    await log.recordAttempt(rec.id, {...common, status: 'failed', error});
+    return {
+      kind: 'done',
+      after: async () => {
+        await safely('counting a delivery', () => log.count(hook.id, false, result?.latencyMs, at));
+        if (!p.counts) return;
+        if (verdict.kind === 'gone') await failures.disable(hook, `${redactUrl(p.url)} answered 410 Gone, so the endpoint no longer exists`);
+        else await safely('counting a failure', () => failures.failed(hook, `${error} from ${redactUrl(p.url)}`, at));
+      },
+    };
+  }
+
+  async function safely(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      api.logError(`Hookbridge: ${what} failed`, {error: err instanceof Error ? err.message : String(err)});
+    }
+  }
+
+  async function enqueue(job: OutgoingJob, extra: {maxAttempts?: number; counts: boolean; replayOf?: string}): Promise<string> {
+    const id = newId();
+    const createdAt = now();
+    await log.create({id, job, headers: baseHeaders(job, job.hook), createdAt, ...(extra.replayOf ? {replayOf: extra.replayOf} : {})});
+    const payload: JobPayload = {
+      url: job.url,
+      content_type: job.contentType,
+      headers: job.headers,
+      body_b64: Buffer.from(job.body).toString('base64'),
+      event: job.event,
+      post: job.post,
+      hook: job.hook,
+      max_attempts: extra.maxAttempts ?? effectiveMaxAttempts(job.hook.max_attempts),
+      counts: extra.counts,
+    };
+    try {
+      await queue.enqueue({id, hook_id: job.hook.id, payload});
+    } catch (err) {
+      await log.recordAttempt(id, {status: 'failed', attempt: 0, at: now(), error: `could not be queued: ${err instanceof Error ? err.message : String(err)}`});
+      throw err;
+    }
+    return id;
+  }
+
+  return {
+    deliver: (job) => enqueue(job, {counts: job.event !== 'test', ...(job.event === 'test' ? {maxAttempts: 1} : {})}),
+
+    list: (hookId, page, perPage) => log.list(hookId, page, perPage),
+
+    get: (id) => log.get(id),
+
+    async replay(id: string): Promise<string> {
+      const rec = await log.record(id);
+      if (!rec) throw new DeliveryNotFoundError(id);
+      const source = rec.source;
+      if (!source) throw replayError(id, 'it has no stored request');
+      let hook: DeliveryHook | null = source.hook;
+      if (deps.getHook) {
+        hook = await deps.getHook(rec.hook_id);
+        if (!hook) throw new AppError({id: 'hookbridge.delivery.replay.hook_deleted', message: 'The hook of this delivery no longer exists.', statusCode: 404, where: 'Replay'});
+        if (hook.enabled === false) throw replayError(id, 'its hook is disabled; enable it first');
+      }
+      const body = replayBody(rec);
+      if (!body) throw replayError(id, 'its request body was too large to keep');
+      const job: OutgoingJob = {hook, url: source.url, contentType: source.content_type, body, headers: source.headers, event: source.event, post: source.post};
+      return enqueue(job, {counts: source.event !== 'test', replayOf: id, ...(source.event === 'test' ? {maxAttempts: 1} : {})});
+    },
+
+    stats: (hookId): Promise<HookStats> => log.stats(hookId, now()),
+
+    async test(hook, payload) {
+      const contentType = hook.content_type === 'application/x-www-form-urlencoded' ? hook.content_type : 'application/json';
+      const fields: Record<string, string | number> = payload ?? testPayload(hook, now(), contentType);
+      const body = contentType === 'application/json' ? Buffer.from(JSON.stringify(fields)) : Buffer.from(new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString());
+      const urls = hook.callback_urls ?? [];
+      const ids: string[] = [];
+      for (const url of urls) {
+        ids.push(await enqueue({hook, url, contentType, body, headers: {'Content-Type': contentType, Accept: 'application/json'}, event: 'test', post: {}}, {counts: false, maxAttempts: 1}));
+      }
+      return ids;
+    },
+
+    start: () => queue.start(),
+    stop: (graceMs) => queue.stop(graceMs),
+    poll: () => queue.poll(),
+    resetFailures: (hookId) => failures.reset(hookId),
+    forgetHook: async (hookId) => {
+      await failures.reset(hookId);
+      await log.forget(hookId, now());
+    },
+    pendingIds: () => queue.pendingIds(),
+  };
+}
+
+function toJob(p: JobPayload, hook: DeliveryHook, body: Uint8Array): OutgoingJob {
+  return {hook, url: p.url, contentType: p.content_type, body, headers: p.headers, event: p.event, post: p.post};
+}
+
+function replayBody(rec: StoredDelivery): Uint8Array | null {
+  const b64 = rec.source?.body_b64;
+  if (b64 === null) return null;
+  if (b64 !== undefined) return Buffer.from(b64, 'base64');
+  return Buffer.from(rec.request?.body ?? '', 'utf8');
+}
+
+function replayError(id: string, why: string): AppError {
+  return new AppError({id: 'hookbridge.delivery.replay.unavailable', message: `Delivery ${id} cannot be replayed: ${why}.`, statusCode: 409, where: 'Replay'});
+}
+
+/** A payload shaped like a native outgoing webhook's, so receivers can parse it. */
+function testPayload(hook: DeliveryHook, nowMs: number, contentType: string): Record<string, string | number> {
+  return {
+    token: hook.token ?? '',
+    team_id: hook.team_id,
+    team_domain: '',
+    channel_id: hook.channel_id ?? '',
+    channel_name: '',
+    timestamp: contentType === 'application/json' ? nowMs : Math.floor(nowMs / 1000),
+    user_id: '',
+    user_name: '',
+    post_id: '',
+    text: `Test delivery from Hookbridge for "${hook.display_name || hook.id}".`,
+    trigger_word: '',
+    file_ids: '',
+    event: 'test',
+    hook_id: hook.id,
+  };
+}
+

@@ -1,0 +1,155 @@
+// The Hookbridge plugin: wires settings, the hook store, the trigger index and
+// its cluster sync, outgoing dispatch and delivery, the incoming endpoint and
+// the REST API to Mattermost's hooks.
+
+import {ConfigHolder, parseConfig, type PluginConfig} from './config.js';
+import {HttpApi} from './http/api.js';
+import {checkIncoming} from './incoming-guards/index.js';
+import type {PluginAPI} from './mattermost/api.js';
+import type {PluginHooks} from './mattermost/hooks.js';
+import type {PluginRequest, PluginResponse} from './mattermost/http.js';
+import type {Context, PluginClusterEvent, Post} from './mattermost/model.js';
+import {HttpClient, type Connector} from './net/http-client.js';
+import {AllowList, SsrfGuard, type Resolver} from './net/ssrf.js';
+import {ChannelCache} from './webhooks/channel-cache.js';
+import type {DeliveryService} from './webhooks/delivery.js';
+import {DirectDelivery} from './webhooks/direct-delivery.js';
+import {errorMessage} from './webhooks/errors.js';
+import type {IncomingGuard} from './webhooks/incoming-guard.js';
+import {CLUSTER_EVENT_ID, IndexSync, type SyncOptions} from './webhooks/index-sync.js';
+import {OutgoingDispatcher} from './webhooks/outgoing.js';
+import {RegexRunner} from './webhooks/safe-regex.js';
+import {HookService} from './webhooks/service.js';
+import {HookStore} from './webhooks/store.js';
+import {TriggerIndex} from './webhooks/trigger-index.js';
+
+export const PLUGIN_ID = 'hookbridge';
+
+export interface DeliveryDeps {
+  api: PluginAPI;
+  client: HttpClient;
+  config: () => PluginConfig;
+  /** Hand every background send to this so deactivation can wait for it. */
+  track: (work: Promise<unknown>) => void;
+}
+
+export interface HookbridgeOptions {
+  /** The delivery engine; by default one POST per callback, as Mattermost does. */
+  delivery?: (deps: DeliveryDeps) => DeliveryService;
+  /** The incoming pre-check (signatures, IP allow-list, rate limit). */
+  checkIncoming?: IncomingGuard;
+  resolver?: Resolver;
+  connector?: Connector;
+  ownAddresses?: () => readonly string[];
+  sync?: SyncOptions;
+  /** Starts the periodic index checks on activation (off in most tests). */
+  backgroundSync?: boolean;
+}
+
+export class HookbridgePlugin implements PluginHooks {
+  private api!: PluginAPI;
+  private readonly config = new ConfigHolder();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private guardFor: {config: PluginConfig; guard: SsrfGuard} | null = null;
+  private parts: {
+    store: HookStore;
+    index: TriggerIndex;
+    sync: IndexSync;
+    dispatcher: OutgoingDispatcher;
+    http: HttpApi;
+    delivery: DeliveryService;
+  } | null = null;
+
+  constructor(private readonly options: HookbridgeOptions = {}) {}
+
+  setAPI(api: PluginAPI): void {
+    this.api = api;
+    this.parts = null;
+  }
+
+  /** The wired components; built on first use so every hook works right after setAPI. */
+  private get wired() {
+    if (this.parts) return this.parts;
+    const api = this.api;
+    const config = (): PluginConfig => this.config.get();
+    const store = new HookStore(api);
+    const runner = new RegexRunner({onTimeout: (id) => api.logWarn('A regex trigger ran out of time and was skipped for this post', {hook_id: id})});
+    const index = new TriggerIndex(runner);
+    const sync = new IndexSync(api, store, index, this.options.sync);
+    const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.connector ? {connector: this.options.connector} : {})});
+    const track = (work: Promise<unknown>): void => this.track(work);
+    const delivery = this.options.delivery?.({api, client, config, track}) ?? new DirectDelivery({client, timeoutMs: () => config().requestTimeoutSeconds * 1000, log: api, track});
+    const dispatcher = new OutgoingDispatcher({api, config, index, channels: new ChannelCache(api), delivery: () => delivery});
+    const service = new HookService({api, store, index, sync, config});
+    const guard: IncomingGuard = this.options.checkIncoming ?? ((hook, req, body) => checkIncoming(hook, req, body, api));
+    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery, guard, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => '')});
+    this.parts = {store, index, sync, dispatcher, http, delivery};
+    return this.parts;
+  }
+
+  /** The SSRF guard for the current settings (rebuilt when they change). */
+  private ssrfGuard(): SsrfGuard {
+    const config = this.config.get();
+    if (this.guardFor?.config !== config) {
+      const guard = new SsrfGuard({
+        allowList: new AllowList(config.allowedInternalHosts),
+        ...(this.options.resolver ? {resolver: this.options.resolver} : {}),
+        ...(this.options.ownAddresses ? {ownAddresses: this.options.ownAddresses} : {}),
+      });
+      this.guardFor = {config, guard};
+    }
+    return this.guardFor.guard;
+  }
+
+  private track(work: Promise<unknown>): void {
+    const p = work.catch((err: unknown) => this.api.logError('Background webhook work failed', {error: errorMessage(err)}));
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /** Resolves once no background work (matching, sends, replies) is left. */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.wired.sync.settled();
+  }
+
+  get index(): TriggerIndex {
+    return this.wired.index;
+  }
+
+  async onConfigurationChange(): Promise<void> {
+    this.config.set(parseConfig(await this.api.loadPluginConfiguration()));
+  }
+
+  async onActivate(): Promise<void> {
+    await this.onConfigurationChange();
+    const {sync} = this.wired;
+    await sync.rebuild();
+    if (this.options.backgroundSync !== false) sync.start();
+  }
+
+  async onDeactivate(): Promise<void> {
+    this.parts?.sync.stop();
+    // Sends in flight get a moment to finish; the server kills the process soon after anyway.
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
+  async messageHasBeenPosted(_ctx: Context, post: Post): Promise<void> {
+    // Never make the server wait: matching and sending happen in the background.
+    this.track(this.wired.dispatcher.handle(post, 'posted'));
+  }
+
+  async messageHasBeenUpdated(_ctx: Context, newPost: Post, oldPost: Post): Promise<void> {
+    // Pins, reactions and prop changes also update posts; only a changed message is an edit.
+    if ((newPost.Message ?? '') === (oldPost.Message ?? '')) return;
+    this.track(this.wired.dispatcher.handle(newPost, 'edited'));
+  }
+
+  async onPluginClusterEvent(_ctx: Context, event: PluginClusterEvent): Promise<void> {
+    if (event.Id === CLUSTER_EVENT_ID) await this.wired.sync.remoteChange(event.Data);
+  }
+
+  async serveHTTP(ctx: Context, req: PluginRequest, res: PluginResponse): Promise<void> {
+    await this.wired.http.serve(ctx, req, res);
+  }
+}

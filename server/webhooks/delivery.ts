@@ -1,0 +1,82 @@
+// The boundary between matching posts and sending callbacks. The domain builds
+// one OutgoingJob per callback URL and hands it over; how it is sent (once, as
+// Mattermost does, or durably with retries and a log) is the DeliveryService's
+// business. The REST routes for the delivery log go through the same interface.
+
+import type {Post} from '../mattermost/model.js';
+import type {OutgoingHook} from './model.js';
+
+export type DeliveryEvent = 'posted' | 'edited' | 'test';
+
+/** What a callback answered. */
+export interface DeliveryResult {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface OutgoingJob {
+  hook: OutgoingHook;
+  url: string;
+  contentType: string;
+  body: Uint8Array;
+  /** Every request header: Content-Type, Accept, User-Agent and the hook's own. */
+  headers: Record<string, string>;
+  event: DeliveryEvent;
+  /** The triggering post (a synthetic one for test events). */
+  post: Post;
+  /** Turns the callback's reply into posts; call once, with the reply of the attempt that counts. */
+  onResponse(result: DeliveryResult): Promise<void>;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'retrying';
+
+/** One delivery as the REST API serves it (the webapp's Delivery). */
+export interface Delivery {
+  id: string;
+  hook_id: string;
+  post_id: string;
+  event: string;
+  attempt: number;
+  status: DeliveryStatus;
+  created_at: number;
+  completed_at?: number;
+  latency_ms?: number;
+  response_status?: number;
+  error?: string;
+  request?: {url: string; headers: Record<string, string>; body: string};
+  response?: {headers: Record<string, string>; body: string};
+}
+
+export interface StatsBucket {
+  /** Start of the hour, in milliseconds. */
+  start: number;
+  total: number;
+  ok: number;
+  failed: number;
+  p50_ms: number;
+  p95_ms: number;
+}
+
+export interface HookStats {
+  buckets: StatsBucket[];
+}
+
+export interface DeliveryService {
+  /** Takes the job and returns its delivery id; must not wait for the callback's answer. */
+  deliver(job: OutgoingJob): Promise<string>;
+  /** Newest first. */
+  list(hookId: string, page: number, perPage: number): Promise<Delivery[]>;
+  get(deliveryId: string): Promise<Delivery | null>;
+  /** Sends a recorded delivery again as a new one; returns the new id. */
+  replay(deliveryId: string): Promise<string>;
+  stats(hookId: string): Promise<HookStats>;
+}
+
+/** Thrown by services that keep no delivery log. */
+export class DeliveryLogUnavailableError extends Error {
+  override name = 'DeliveryLogUnavailableError';
+  constructor() {
+    super('Delivery history, replay and statistics need the delivery queue, which is not enabled on this server.');
+  }
+}

@@ -1,0 +1,128 @@
+// Outgoing hooks: which posts are looked at, which hooks they trigger and the
+// jobs handed to delivery. Mirrors handleWebhookEvents: webhook posts and system
+// messages never trigger, replies do, only public channels unless a hook opts
+// into more; beyond Mattermost, every hook gets its own trigger word (Mattermost
+// gives all of them the last matched hook's) and hooks in private channels and
+// direct or group messages only see channels their creator can read.
+
+import type {PluginConfig} from '../config.js';
+import type {PluginAPI} from '../mattermost/api.js';
+import type {Channel, Post, Team} from '../mattermost/model.js';
+import {USER_AGENT} from '../net/http-client.js';
+import type {ChannelCache} from './channel-cache.js';
+import type {DeliveryService, OutgoingJob} from './delivery.js';
+import type {OutgoingEvent, OutgoingHook} from './model.js';
+import {buildPayload, encodePayload} from './payload.js';
+import {applyOutgoingResponse} from './responses.js';
+import type {TriggerIndex, TriggerMatch} from './trigger-index.js';
+import {HOOK_ID_PROP} from './webhook-post.js';
+
+export interface DispatcherDeps {
+  api: PluginAPI;
+  config: () => PluginConfig;
+  index: TriggerIndex;
+  channels: ChannelCache;
+  delivery: () => DeliveryService;
+}
+
+/** Posts Mattermost never evaluates: webhook posts (its own and ours) and system messages. */
+export function isEvaluated(post: Post): boolean {
+  const props = post.Props ?? {};
+  if (props.from_webhook === 'true' || props.from_webhook === true) return false;
+  if (props[HOOK_ID_PROP] !== undefined) return false;
+  if ((post.Type ?? '').startsWith('system_')) return false;
+  return !post.DeleteAt;
+}
+
+/** Request headers of a callback, as Mattermost sends them plus the hook's own. */
+export function requestHeaders(hook: OutgoingHook, contentType: string): Record<string, string> {
+  return {'Content-Type': contentType, Accept: 'application/json', 'User-Agent': USER_AGENT, ...hook.headers};
+}
+
+export class OutgoingDispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Finds the hooks a post triggers and hands their jobs to delivery; returns how many jobs. */
+  async handle(post: Post, event: OutgoingEvent): Promise<number> {
+    const {api, config, index, channels} = this.deps;
+    if (!config().enableOutgoing || index.size === 0 || !isEvaluated(post) || !post.ChannelId) return 0;
+    const cached = await channels.get(post.ChannelId);
+    if (index.match(context(post, cached, event)).length === 0) return 0;
+    // The cache only decides whether a post is worth a look; what fires is decided on fresh data.
+    const channel = await channels.fresh(post.ChannelId);
+    const matches = await this.readable(index.match(context(post, channel, event)), channel);
+    if (matches.length === 0) return 0;
+
+    const user = await api.getUser(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
+    const teams = new Map<string, Promise<Team | null>>();
+    const team = (id: string): Promise<Team | null> => {
+      let t = teams.get(id);
+      if (!t) teams.set(id, (t = api.getTeam(id).catch(() => null)));
+      return t;
+    };
+    let jobs = 0;
+    for (const {hook, triggerWord} of matches) {
+      const hookTeam = await team(hook.team_id);
+      if (!hookTeam) continue;
+      const payload = buildPayload({hook, team: hookTeam, channel, user, post, triggerWord, event});
+      for (const job of this.jobs(hook, payload, post, event)) {
+        jobs++;
+        await this.deps.delivery().deliver(job);
+      }
+    }
+    return jobs;
+  }
+
+  /** Outside public channels a hook only sees what its creator could read. */
+  private async readable(matches: TriggerMatch[], channel: Channel): Promise<TriggerMatch[]> {
+    if (channel.Type === 'O') return matches;
+    const out: TriggerMatch[] = [];
+    for (const m of matches) {
+      const creator = m.hook.creator_id;
+      // A direct channel is named after its two members; being able to read it is not enough for
+      // a system admin's hook to see other people's conversations.
+      if (channel.Type === 'D' && !channel.Name.split('__').includes(creator)) continue;
+      if (await this.deps.api.hasPermissionToChannel(creator, channel.Id, 'read_channel').catch(() => false)) out.push(m);
+    }
+    return out;
+  }
+
+  private jobs(hook: OutgoingHook, payload: ReturnType<typeof buildPayload>, post: Post, event: OutgoingEvent | 'test'): OutgoingJob[] {
+    const {contentType, body} = encodePayload(payload, hook.content_type);
+    const headers = requestHeaders(hook, contentType);
+    return hook.callback_urls.map((url) => ({
+      hook,
+      url,
+      contentType,
+      body,
+      headers,
+      event,
+      post,
+      onResponse: async (result) => {
+        if (event === 'test') return;
+        await applyOutgoingResponse({api: this.deps.api, settings: this.deps.config(), hook, post, channelId: post.ChannelId ?? ''}, result.body);
+      },
+    }));
+  }
+
+  /**
+   * A test event: the hook's payload for a made-up post by `actorId`, sent to
+   * every callback URL. Replies are not posted anywhere. Returns the delivery ids.
+   */
+  async test(hook: OutgoingHook, actorId: string, now = Date.now()): Promise<string[]> {
+    const {api} = this.deps;
+    const team = await api.getTeam(hook.team_id);
+    const channel: Pick<Channel, 'Id' | 'Name' | 'Type'> = hook.channel_id ? await api.getChannel(hook.channel_id) : {Id: '', Name: '', Type: 'O'};
+    const user = await api.getUser(actorId);
+    const triggerWord = hook.trigger_words[0] ?? '';
+    const post: Post = {Id: '', ChannelId: channel.Id, UserId: actorId, Message: triggerWord ? `${triggerWord} test` : 'test', CreateAt: now, Props: {}};
+    const payload = buildPayload({hook, team, channel, user, post, triggerWord, event: 'test'});
+    const ids: string[] = [];
+    for (const job of this.jobs(hook, payload, post, 'test')) ids.push(await this.deps.delivery().deliver(job));
+    return ids;
+  }
+}
+
+function context(post: Post, channel: Channel, event: OutgoingEvent) {
+  return {text: post.Message ?? '', channelId: channel.Id, teamId: channel.TeamId ?? '', channelType: channel.Type, event};
+}

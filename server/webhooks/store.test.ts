@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {MemoryMattermost} from '../mattermost/memory.js';
+import type {ClusterEventSendOptions} from '../mattermost/api.js';
+import {call, createOutgoing, makeWorld, type World} from '../http/test-kit.js';
+import {HookError} from './errors.js';
+import {CLUSTER_EVENT_ID} from './index-sync.js';
+import {HookStore, hookKey, VERSION_KEY} from './store.js';
+import {makeHook} from './test-fixtures.js';
+
+const noWait = async (): Promise<void> => {};
+
+describe('hook store', () => {
+  it('keeps secondary indexes by team, channel and creator', async () => {
+    const mm = new MemoryMattermost();
+    const store = new HookStore(mm, {backoff: noWait});
+    const a = makeHook({channel_id: 'chan0000000000000000000001', creator_id: 'user0000000000000000000001'});
+    const b = makeHook({creator_id: 'user0000000000000000000002'});
+    const c = makeHook({team_id: 'team0000000000000000000009', creator_id: 'user0000000000000000000001'});
+    for (const h of [a, b, c]) await store.createOutgoing(h);
+    const ids = (list: {id: string}[]) => list.map((h) => h.id);
+    assert.deepEqual(ids(await store.listOutgoing({teamId: a.team_id}, 0, 10)), [a.id, b.id]);
+    assert.deepEqual(ids(await store.listOutgoing({channelId: a.channel_id}, 0, 10)), [a.id]);
+    assert.deepEqual(ids(await store.listOutgoing({creatorId: a.creator_id}, 0, 10)), [a.id, c.id]);
+    assert.deepEqual(ids(await store.listOutgoing({creatorId: a.creator_id, teamId: a.team_id}, 0, 10)), [a.id]);
+    assert.deepEqual(ids(await store.listOutgoing({}, 1, 2)), [c.id]);
+    assert.ok(mm.kv.has('hb_ix_out_team_team0000000000000000000001'));
+    assert.ok(mm.kv.has('hb_ix_out_chan_chan0000000000000000000001'));
+    assert.ok(mm.kv.has('hb_ix_out_user_user0000000000000000000001'));
+
+    // Moving channels and deleting keep the indexes exact.
+    await store.updateOutgoing(a.id, (h) => ({...h, channel_id: 'chan0000000000000000000002'}));
+    assert.deepEqual(ids(await store.listOutgoing({channelId: 'chan0000000000000000000001'}, 0, 10)), []);
+    assert.deepEqual(ids(await store.listOutgoing({channelId: 'chan0000000000000000000002'}, 0, 10)), [a.id]);
+    await store.deleteOutgoing(a.id);
+    assert.equal(await store.getOutgoing(a.id), null);
+    assert.equal(mm.kv.has('hb_ix_out_chan_chan0000000000000000000002'), false);
+    assert.equal(await store.version(), 5);
+  });
+
+  it('two nodes changing the same hook at once lose no update (compare-and-set, retried)', async () => {
+    const mm = new MemoryMattermost();
+    const node1 = new HookStore(mm, {backoff: noWait});
+    const node2 = new HookStore(mm, {backoff: noWait});
+    const hook = makeHook({trigger_words: []});
+    await node1.createOutgoing(hook);
+    const n = 20;
+    await Promise.all(
+      Array.from({length: n}, (_, i) => (i % 2 ? node1 : node2).updateOutgoing(hook.id, (h) => ({...h, trigger_words: [...h.trigger_words, `w${i}`]}))),
+    );
+    const stored = (await node2.getOutgoing(hook.id))!;
+    assert.deepEqual([...stored.trigger_words].sort(), Array.from({length: n}, (_, i) => `w${i}`).sort());
+    assert.ok(node1.conflicts + node2.conflicts > 0, 'the race was real');
+    assert.equal(await node1.version(), n + 1);
+  });
+
+  it('concurrent creates on two nodes all land in the shared indexes', async () => {
+    const mm = new MemoryMattermost();
+    // The default jittered backoff: without it 30 writers can starve one another.
+    const nodes = [new HookStore(mm), new HookStore(mm)];
+    const hooks = Array.from({length: 30}, () => makeHook());
+    await Promise.all(hooks.map((h, i) => nodes[i % 2]!.createOutgoing(h)));
+    assert.equal((await nodes[0]!.allOutgoing()).length, 30);
+    assert.equal(await nodes[1]!.version(), 30);
+  });
+
+  it('gives up with 503 when the race never ends, and 404 for missing hooks', async () => {
+    const mm = new MemoryMattermost();
+    const store = new HookStore(mm, {backoff: noWait, maxRetries: 3});
+    const hook = makeHook();
+    await store.createOutgoing(hook);
+    const original = mm.kvSetWithOptions.bind(mm);
+    mm.kvSetWithOptions = async (key, value, options) => (key === hookKey('outgoing', hook.id) ? false : original(key, value, options));
+    await assert.rejects(
+      store.updateOutgoing(hook.id, (h) => h),
+      (err: unknown) => err instanceof HookError && err.status === 503,
+    );
+    await assert.rejects(
+      store.updateOutgoing('nosuchhook0000000000000000', (h) => h),
+      (err: unknown) => err instanceof HookError && err.status === 404,
+    );
+  });
+});
+
+/**
+ * Two plugin nodes on one Mattermost. Both talk to the same API object, so an
+ * event cannot tell its sender; delivering it to the sender too is harmless
+ * (it re-reads the store), so every event goes to both.
+ */
+async function cluster(): Promise<{n1: World; n2: World; deliver: () => Promise<void>; dropNext: () => void}> {
+  const n1 = await makeWorld();
+  const n2 = await makeWorld({mm: n1.mm});
+  let drop = false;
+  const queue: {id: string; data: Uint8Array}[] = [];
+  n1.mm.publishPluginClusterEvent = async (id: string, data: Uint8Array, _options?: ClusterEventSendOptions) => {
+    if (drop) drop = false;
+    else queue.push({id, data});
+  };
+  const deliver = async (): Promise<void> => {
+    while (queue.length) {
+      const e = queue.shift()!;
+      for (const node of [n1, n2]) await node.plugin.onPluginClusterEvent({}, {Id: e.id, Data: e.data});
+    }
+    await n1.plugin.idle();
+    await n2.plugin.idle();
+  };
+  return {n1, n2, deliver, dropNext: () => (drop = true)};
+}
+
+describe('trigger index coherence across nodes', () => {
+  it('a hook created on one node fires on the other after the cluster event', async () => {
+    const {n1, n2, deliver} = await cluster();
+    const hook = await createOutgoing(n1, {trigger_words: ['deploy']});
+    assert.ok(n1.plugin.index.get(String(hook.id)), 'applied at once where it was made');
+    assert.equal(n2.plugin.index.get(String(hook.id)), undefined);
+    await deliver();
+    assert.equal(n2.plugin.index.get(String(hook.id))?.trigger_words[0], 'deploy');
+
+    const put = {...hook, trigger_words: ['ship']};
+    assert.equal((await call(n1.plugin, {method: 'PUT', path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: n1.admin.Id, body: put})).status, 200);
+    await deliver();
+    assert.deepEqual(n2.plugin.index.get(String(hook.id))?.trigger_words, ['ship']);
+    await call(n1.plugin, {method: 'DELETE', path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: n1.admin.Id});
+    await deliver();
+    assert.equal(n2.plugin.index.size, 0);
+  });
+
+  it('a lost cluster event is repaired by the version check (after one grace interval)', async () => {
+    const {n1, n2, dropNext} = await cluster();
+    dropNext();
+    const hook = await createOutgoing(n1, {trigger_words: ['deploy']});
+    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    const rebuildsBefore = sync.rebuilds;
+    await sync.check();
+    assert.equal(n2.plugin.index.get(String(hook.id)), undefined, 'an event may still be in flight');
+    await sync.check();
+    assert.ok(n2.plugin.index.get(String(hook.id)), 'rebuilt from the store');
+    assert.equal(sync.rebuilds, rebuildsBefore + 1);
+    assert.equal(n1.mm.kv.has(VERSION_KEY), true);
+  });
+
+  it('events carry no hook data: receivers re-read the store, so order does not matter', async () => {
+    const {n1, n2} = await cluster();
+    const hook = await createOutgoing(n1, {trigger_words: ['a']});
+    // A stale event for an old version arrives after the hook already changed.
+    const stale = new TextEncoder().encode(JSON.stringify({kind: 'outgoing', id: hook.id, version: 1}));
+    const store = new HookStore(n1.mm);
+    await store.updateOutgoing(String(hook.id), (h) => ({...h, trigger_words: ['b']}));
+    await n2.plugin.onPluginClusterEvent({}, {Id: CLUSTER_EVENT_ID, Data: stale});
+    await n2.plugin.idle();
+    assert.deepEqual(n2.plugin.index.get(String(hook.id))?.trigger_words, ['b']);
+  });
+});

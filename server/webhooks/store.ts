@@ -1,0 +1,246 @@
+// Hooks in the plugin KV store, shared by every node of a cluster.
+//
+// Layout (keys stay far below the 150-character limit):
+//   hb_out_<id>, hb_in_<id>             the hook, as JSON
+//   hb_ix_<kind>_all                     ids of every hook of a kind
+//   hb_ix_<kind>_team_<teamId>           ids by team
+//   hb_ix_<kind>_chan_<channelId>        ids by channel
+//   hb_ix_<kind>_user_<userId>           ids by creator
+//   hb_version                           a counter bumped by every change
+//
+// Every write is a compare-and-set against the bytes just read, retried on
+// conflict, so two nodes writing at once cannot lose each other's update. Index
+// lists are written before a new hook and cleaned after a deleted one, so an
+// index may briefly name a hook that does not exist (readers skip it) but never
+// misses one that does.
+
+import type {PluginAPI} from '../mattermost/api.js';
+import {HookError} from './errors.js';
+import {isValidId} from './ids.js';
+import type {HookKind, IncomingHook, OutgoingHook} from './model.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+const KIND_KEY: Record<HookKind, string> = {outgoing: 'out', incoming: 'in'};
+export const VERSION_KEY = 'hb_version';
+
+export function hookKey(kind: HookKind, id: string): string {
+  return `hb_${KIND_KEY[kind]}_${id}`;
+}
+
+type Dimension = 'all' | 'team' | 'chan' | 'user';
+
+function indexKey(kind: HookKind, dim: Dimension, value = ''): string {
+  return dim === 'all' ? `hb_ix_${KIND_KEY[kind]}_all` : `hb_ix_${KIND_KEY[kind]}_${dim}_${value}`;
+}
+
+type AnyHook = OutgoingHook | IncomingHook;
+
+interface KindSpec<H extends AnyHook> {
+  kind: HookKind;
+  team: (h: H) => string;
+  channel: (h: H) => string;
+  creator: (h: H) => string;
+}
+
+const OUTGOING: KindSpec<OutgoingHook> = {kind: 'outgoing', team: (h) => h.team_id, channel: (h) => h.channel_id, creator: (h) => h.creator_id};
+const INCOMING: KindSpec<IncomingHook> = {kind: 'incoming', team: (h) => h.team_id, channel: (h) => h.channel_id, creator: (h) => h.user_id};
+
+/** Index entries a hook belongs under (channel-less hooks have no channel entry). */
+function entriesOf<H extends AnyHook>(spec: KindSpec<H>, h: H): string[] {
+  const keys = [indexKey(spec.kind, 'all'), indexKey(spec.kind, 'team', spec.team(h)), indexKey(spec.kind, 'user', spec.creator(h))];
+  if (spec.channel(h)) keys.push(indexKey(spec.kind, 'chan', spec.channel(h)));
+  return keys;
+}
+
+export interface ListFilter {
+  teamId?: string;
+  channelId?: string;
+  creatorId?: string;
+}
+
+export interface StoreOptions {
+  maxRetries?: number;
+  /** Waits between compare-and-set attempts; jittered so competing nodes stop colliding. */
+  backoff?: (attempt: number) => Promise<void>;
+}
+
+/** Returned by a mutation to leave the stored value as it is. */
+export const UNCHANGED = Symbol('unchanged');
+
+export interface Change<H> {
+  readonly before: H | null;
+  readonly after: H | null;
+  /** hb_version after the change. */
+  readonly version: number;
+}
+
+export class HookStore {
+  private readonly maxRetries: number;
+  private readonly backoff: (attempt: number) => Promise<void>;
+  /** Compare-and-set attempts that lost a race (for tests and diagnostics). */
+  conflicts = 0;
+
+  constructor(
+    private readonly api: PluginAPI,
+    options: StoreOptions = {},
+  ) {
+    this.maxRetries = options.maxRetries ?? 25;
+    this.backoff = options.backoff ?? ((attempt) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt))));
+  }
+
+  // --- generic compare-and-set ---
+
+  /**
+   * Applies `mutate` to the current bytes of `key` until the compare-and-set
+   * succeeds. `mutate` returns the new bytes, null to delete, or UNCHANGED.
+   */
+  async cas(key: string, mutate: (current: Uint8Array | null) => Uint8Array | null | typeof UNCHANGED): Promise<{before: Uint8Array | null; after: Uint8Array | null}> {
+    for (let attempt = 0; attempt < this.maxRetries; attempt++) {
+      const current = await this.api.kvGet(key);
+      const next = mutate(current);
+      if (next === UNCHANGED) return {before: current, after: current};
+      if (next === null && current === null) return {before: null, after: null};
+      if (await this.api.kvSetWithOptions(key, next, {atomic: true, oldValue: current})) return {before: current, after: next};
+      this.conflicts++;
+      await this.backoff(attempt);
+    }
+    throw new HookError(503, 'hookbridge.store.conflict', 'The hook is being changed by someone else right now; try again.');
+  }
+
+  private async updateList(key: string, id: string, add: boolean): Promise<void> {
+    await this.cas(key, (current) => {
+      const ids = current ? (JSON.parse(dec.decode(current)) as string[]) : [];
+      const has = ids.includes(id);
+      if (add === has) return UNCHANGED;
+      const next = add ? [...ids, id] : ids.filter((x) => x !== id);
+      return next.length > 0 ? enc.encode(JSON.stringify(next)) : null;
+    });
+  }
+
+  private async readList(key: string): Promise<string[]> {
+    const raw = await this.api.kvGet(key);
+    return raw ? (JSON.parse(dec.decode(raw)) as string[]) : [];
+  }
+
+  async version(): Promise<number> {
+    const raw = await this.api.kvGet(VERSION_KEY);
+    return raw ? Number(dec.decode(raw)) || 0 : 0;
+  }
+
+  private async bumpVersion(): Promise<number> {
+    const {after} = await this.cas(VERSION_KEY, (current) => enc.encode(String((current ? Number(dec.decode(current)) || 0 : 0) + 1)));
+    return Number(dec.decode(after!));
+  }
+
+  // --- typed hooks ---
+
+  private async read<H extends AnyHook>(spec: KindSpec<H>, id: string): Promise<H | null> {
+    if (!isValidId(id)) return null;
+    const raw = await this.api.kvGet(hookKey(spec.kind, id));
+    return raw ? (JSON.parse(dec.decode(raw)) as H) : null;
+  }
+
+  private async create<H extends AnyHook>(spec: KindSpec<H>, hook: H): Promise<Change<H>> {
+    for (const key of entriesOf(spec, hook)) await this.updateList(key, hook.id, true);
+    const ok = await this.api.kvSetWithOptions(hookKey(spec.kind, hook.id), enc.encode(JSON.stringify(hook)), {atomic: true, oldValue: null});
+    if (!ok) throw new HookError(409, 'hookbridge.store.exists', 'A hook with this id already exists.');
+    return {before: null, after: hook, version: await this.bumpVersion()};
+  }
+
+  /**
+   * Changes a hook with `mutate` applied to its latest stored state; returns
+   * null from `mutate` to delete it. Throws 404 when the hook does not exist.
+   */
+  private async update<H extends AnyHook>(spec: KindSpec<H>, id: string, mutate: (current: H) => H | null): Promise<Change<H>> {
+    if (!isValidId(id)) throw notFound(spec.kind);
+    const seen: {before: H | null; after: H | null} = {before: null, after: null};
+    await this.cas(hookKey(spec.kind, id), (current) => {
+      if (!current) throw notFound(spec.kind);
+      seen.before = JSON.parse(dec.decode(current)) as H;
+      seen.after = mutate(structuredClone(seen.before));
+      return seen.after === null ? null : enc.encode(JSON.stringify(seen.after));
+    });
+    const {before, after} = seen;
+    const oldKeys = before ? entriesOf(spec, before) : [];
+    const newKeys = after ? entriesOf(spec, after) : [];
+    // A hook that moved channel is briefly missing from its new channel's list;
+    // list readers tolerate that, and no write depends on it.
+    for (const k of newKeys.filter((k) => !oldKeys.includes(k))) await this.updateList(k, id, true);
+    for (const k of oldKeys.filter((k) => !newKeys.includes(k))) await this.updateList(k, id, false);
+    return {before, after, version: await this.bumpVersion()};
+  }
+
+  private async list<H extends AnyHook>(spec: KindSpec<H>, filter: ListFilter, page: number, perPage: number): Promise<H[]> {
+    const key = filter.channelId
+      ? indexKey(spec.kind, 'chan', filter.channelId)
+      : filter.creatorId
+        ? indexKey(spec.kind, 'user', filter.creatorId)
+        : filter.teamId
+          ? indexKey(spec.kind, 'team', filter.teamId)
+          : indexKey(spec.kind, 'all');
+    const ids = await this.readList(key);
+    const out: H[] = [];
+    let skip = page * perPage;
+    // Indexes may hold stale ids, so every hook is re-checked against the filter.
+    for (let i = 0; i < ids.length && out.length < perPage; i += 32) {
+      const batch = await Promise.all(ids.slice(i, i + 32).map((id) => this.read(spec, id)));
+      for (const h of batch) {
+        if (!h || h.delete_at) continue;
+        if (filter.teamId && spec.team(h) !== filter.teamId) continue;
+        if (filter.channelId && spec.channel(h) !== filter.channelId) continue;
+        if (filter.creatorId && spec.creator(h) !== filter.creatorId) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        if (out.length < perPage) out.push(h);
+      }
+    }
+    return out;
+  }
+
+  private async all<H extends AnyHook>(spec: KindSpec<H>): Promise<H[]> {
+    return this.list(spec, {}, 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  getOutgoing(id: string): Promise<OutgoingHook | null> {
+    return this.read(OUTGOING, id);
+  }
+  createOutgoing(hook: OutgoingHook): Promise<Change<OutgoingHook>> {
+    return this.create(OUTGOING, hook);
+  }
+  updateOutgoing(id: string, mutate: (current: OutgoingHook) => OutgoingHook | null): Promise<Change<OutgoingHook>> {
+    return this.update(OUTGOING, id, mutate);
+  }
+  deleteOutgoing(id: string): Promise<Change<OutgoingHook>> {
+    return this.update(OUTGOING, id, () => null);
+  }
+  listOutgoing(filter: ListFilter, page: number, perPage: number): Promise<OutgoingHook[]> {
+    return this.list(OUTGOING, filter, page, perPage);
+  }
+  allOutgoing(): Promise<OutgoingHook[]> {
+    return this.all(OUTGOING);
+  }
+
+  getIncoming(id: string): Promise<IncomingHook | null> {
+    return this.read(INCOMING, id);
+  }
+  createIncoming(hook: IncomingHook): Promise<Change<IncomingHook>> {
+    return this.create(INCOMING, hook);
+  }
+  updateIncoming(id: string, mutate: (current: IncomingHook) => IncomingHook | null): Promise<Change<IncomingHook>> {
+    return this.update(INCOMING, id, mutate);
+  }
+  deleteIncoming(id: string): Promise<Change<IncomingHook>> {
+    return this.update(INCOMING, id, () => null);
+  }
+  listIncoming(filter: ListFilter, page: number, perPage: number): Promise<IncomingHook[]> {
+    return this.list(INCOMING, filter, page, perPage);
+  }
+}
+
+function notFound(kind: HookKind): HookError {
+  return HookError.notFound(`app.webhooks.get_${kind}.app_error`, `The ${kind} webhook does not exist.`);
+}
