@@ -30,6 +30,7 @@ export function figure(runs: number[], unit: string): Figure {
 /** Runs `fn` once to warm up, then `runs` times; each call returns its own measurement. */
 export async function measure(runs: number, fn: () => Promise<number> | number): Promise<number[]> {
   await fn();
+  await fn();
   const out: number[] = [];
   for (let i = 0; i < runs; i++) out.push(await fn());
   return out;

@@ -2,6 +2,7 @@
 // Runs the benchmarks, prints a table and writes bench/results.json.
 import {writeFileSync} from 'node:fs';
 import {gobBench} from './gob.bench.js';
+import {matchBench} from './match.bench.js';
 import {rpcBench} from './rpc.bench.js';
 import type {BenchResult} from './harness.js';
 
@@ -11,6 +12,7 @@ const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.inc
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
+  ['match', () => matchBench({sizes: [10, 1000, 100000], runs: quick ? 3 : 5})],
   ['gob', () => gobBench({n: quick ? 5000 : 50000, runs: quick ? 3 : 5})],
   ['rpc', () => rpcBench({n: quick ? 2000 : 20000, runs: quick ? 3 : 5, levels: [1, 16]})],
 ];
