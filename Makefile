@@ -47,8 +47,15 @@ dist: deps
 deploy: dist
 	node build/deploy.mjs
 
-sandbox: deps
-	@echo "The sandbox is not built yet."; exit 1
+## The sandbox: a local stand-in for Mattermost that runs the plugin executable over
+## the real plugin protocol, with a page at http://localhost:8065 (PORT, SANDBOX_DATA,
+## SANDBOX_PLUGIN change the port, the data folder and the executable). Local use only.
+sandbox: deps webapp-deps
+	@if [ ! -f webapp/dist/main.js ] || [ -n "$$(find webapp/src webapp/package.json -newer webapp/dist/main.js -print -quit)" ]; then \
+		cd webapp && $(NPM) run build; \
+	fi
+	node --import tsx sandbox/build.ts
+	node --import tsx sandbox/server.ts
 
 bench: deps
 	$(NPM) run bench

@@ -8,7 +8,7 @@ import type {AddressInfo} from 'node:net';
 import {join} from 'node:path';
 import {MemoryMattermost} from '../server/mattermost/memory.js';
 import type {Post, WebsocketBroadcast} from '../server/mattermost/model.js';
-import {apiService, type ApiHost, type LogLevel} from './host/api-service.js';
+import {apiService, reportMissing, type ApiHost, type LogLevel} from './host/api-service.js';
 import {Supervisor, type PluginLog} from './host/supervisor.js';
 import {TriggerIds} from './host/triggers.js';
 import {apiRouter} from './http/api-v4.js';
@@ -68,7 +68,7 @@ export class Sandbox {
     this.events = new EventHub(this.mm);
     this.supervisor = new Supervisor({
       executable: options.executable,
-      api: () => apiService(this.apiHost()),
+      api: () => reportMissing(apiService(this.apiHost()), (method) => this.note('warn', 'api', `the plugin called Plugin.${method}, which the sandbox does not serve (it got "rpc: can't find method", as from an older server)`)),
       ...(options.healthCheckMs !== undefined ? {healthCheckMs: options.healthCheckMs} : {}),
       onLog: (entry) => this.pluginLog(entry),
       onProblem: (message) => this.note('warn', 'supervisor', message),

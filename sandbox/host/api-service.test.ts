@@ -9,7 +9,7 @@ import {t} from '../../server/wire/gob/index.js';
 import {RpcClient, RpcServer} from '../../server/wire/netrpc/index.js';
 import {YamuxSession} from '../../server/wire/yamux/index.js';
 import {seed} from '../store/seed.js';
-import {apiService, type ApiHost} from './api-service.js';
+import {apiService, reportMissing, type ApiHost} from './api-service.js';
 import {TriggerIds} from './triggers.js';
 
 const cleanups: (() => void)[] = [];
@@ -25,6 +25,7 @@ interface World {
   logs: string[];
   dialogs: {userId: string; request: OpenDialogRequest}[];
   created: Post[];
+  missing: string[];
 }
 
 /** The plugin's real API client talking to the host's API service over yamux + net/rpc + gob. */
@@ -34,6 +35,7 @@ async function world(): Promise<World> {
   const logs: string[] = [];
   const dialogs: World['dialogs'] = [];
   const created: Post[] = [];
+  const missing: string[] = [];
   mm.onPostCreated = (p) => created.push(p);
   const host: ApiHost = {
     mm,
@@ -52,14 +54,14 @@ async function world(): Promise<World> {
   const {a, b, cleanup} = await socketPair();
   const hostSide = new YamuxSession(a, {role: 'server', keepAliveMs: 0});
   const pluginSide = new YamuxSession(b, {role: 'client', keepAliveMs: 0});
-  hostSide.on('stream', (s) => new RpcServer().register('Plugin', apiService(host)).serve(s));
+  hostSide.on('stream', (s) => new RpcServer().register('Plugin', reportMissing(apiService(host), (m) => missing.push(m))).serve(s));
   cleanups.push(() => {
     pluginSide.close();
     hostSide.close();
     cleanup();
   });
   const client = new RpcClient(pluginSide.open());
-  return {mm, api: new RpcPluginAPI(client), client, host, logs, dialogs, created};
+  return {mm, api: new RpcPluginAPI(client), client, host, logs, dialogs, created, missing};
 }
 
 const user = (mm: MemoryMattermost, name: string): string => [...mm.users.values()].find((u) => u.Username === name)!.Id;
@@ -162,8 +164,9 @@ describe('API service: Mattermost shapes over the wire', () => {
   });
 
   it("answers methods it lacks with net/rpc's own error, and plain errors as ErrorString", async () => {
-    const {api, client} = await world();
+    const {api, client, missing} = await world();
     await assert.rejects(client.call('Plugin.NoSuchMethod', {}, t.struct('Z_NoSuchMethodArgs', {})), /^RpcError: rpc: can't find method Plugin.NoSuchMethod$/);
+    assert.deepEqual(missing, ['NoSuchMethod'], 'and the host hears about it');
     await rejectsAppError(api.ensureBotUser({Username: ''}), {id: 'plugin.error_string'});
   });
 

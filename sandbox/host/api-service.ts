@@ -300,6 +300,21 @@ function ensureBotUser(host: ApiHost, kv: PluginKV, bot: Bot | undefined): Args 
   return {A: user.Id};
 }
 
+/**
+ * The same service, telling `onMissing` about each method the plugin asked for
+ * that is not served (the plugin only gets net/rpc's "can't find method"). The
+ * RPC server looks methods up as own properties, which the proxy observes.
+ */
+export function reportMissing(service: Service, onMissing: (method: string) => void): Service {
+  return new Proxy(service, {
+    getOwnPropertyDescriptor(target, prop) {
+      const found = Reflect.getOwnPropertyDescriptor(target, prop);
+      if (!found && typeof prop === 'string') onMissing(prop);
+      return found;
+    },
+  });
+}
+
 /** The in-memory store records every call for tests; a long-running host must not keep them all. */
 export function trim(mm: MemoryMattermost, keep = 200): void {
   for (const list of [mm.calls, mm.logs, mm.events, mm.clusterEvents, mm.dialogs, mm.ephemeral] as unknown[][]) {

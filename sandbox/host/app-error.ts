@@ -4,7 +4,7 @@
 
 import {GoInterface} from '../../server/wire/gob/index.js';
 import {AppError} from '../../server/mattermost/api.js';
-import {appErrorType, errorStringType} from './shapes.js';
+import {errorStringType} from './shapes.js';
 
 export interface GoAppError {
   Id: string;
@@ -26,19 +26,7 @@ export function toGoAppError(err: unknown, where: string): GoAppError {
   return appError(where, 'app.sandbox.internal_error', 'An internal error occurred.', message, 500);
 }
 
-/** An AppError travelling in an `error` interface field. */
-export function appErrorValue(e: GoAppError): GoInterface {
-  return new GoInterface('*model.AppError', appErrorType, e);
-}
-
 /** A plain Go error (errors.New) travelling in an `error` interface field. */
 export function errorString(message: string): GoInterface {
   return new GoInterface('*plugin.ErrorString', errorStringType, {Err: message});
-}
-
-/** The text Go's AppError.Error() gives, for logs. */
-export function appErrorText(e: {Where?: string; Message?: string; DetailedError?: string}): string {
-  let s = e.Where ? `${e.Where}: ${e.Message ?? ''}` : (e.Message ?? '');
-  if (e.DetailedError) s += `, ${e.DetailedError}`;
-  return s;
 }

@@ -109,7 +109,7 @@ export class Client {
 
   async raw(path: string, init: {method?: string; body?: unknown; headers?: Record<string, string>} = {}): Promise<Response> {
     const body = init.body === undefined ? undefined : typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : JSON.stringify(init.body);
-    return fetch(`${this.base}${path}`, {method: init.method ?? 'GET', headers: this.headers(init.headers), ...(body !== undefined ? {body} : {})});
+    return fetch(`${this.base}${path}`, {method: init.method ?? 'GET', headers: this.headers(init.headers), signal: AbortSignal.timeout(60_000), ...(body !== undefined ? {body} : {})});
   }
 
   async json<T>(path: string, init: {method?: string; body?: unknown; headers?: Record<string, string>} = {}, expect = 0): Promise<T> {

@@ -132,7 +132,8 @@ function posts(state: EntitiesState['posts'] = {posts: {}, postsInChannel: {}}, 
 
 const entities = combineReducers({general, teams, channels, users, posts});
 
-const initialSandbox: SandboxState = {plugin: {state: 0, error: '', pid: null}, view: 'channel', theme: 'light', notice: null};
+// state -1: not known (only admins may read plugin statuses).
+const initialSandbox: SandboxState = {plugin: {state: -1, error: '', pid: null}, view: 'channel', theme: 'light', notice: null};
 
 function sandbox(state: SandboxState = initialSandbox, action: Action): SandboxState {
   switch (action.type) {

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
 import {existsSync} from 'node:fs';
+import {createServer} from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {bundleExecutable} from '../support/bundle.js';
 import {pattern, tempDir} from '../support/net.js';
@@ -27,7 +29,7 @@ interface Channel {
   type: string;
 }
 
-describe('sandbox (fixture plugin)', () => {
+describe('sandbox (fixture plugin)', {timeout: 180_000}, () => {
   const data = tempDir('hb-sandbox-');
   let exe = '';
   let sbx: RunningSandbox;
@@ -150,9 +152,8 @@ describe('sandbox (fixture plugin)', () => {
       assert.ok(edited.edit_at > 0);
       await events.next('post_edited', (m) => JSON.parse(String(m.data.post)).message === 'echo edited');
       assert.equal(await waitFor('MessageHasBeenUpdated', async () => (await kv('last_edit')) === 'echo edited' && 'yes'), 'yes');
-      assert.equal((await admin.raw(`/api/v4/posts/${mine.id}/patch`, {method: 'PUT', body: {message: 'x'}})).status, 200, 'admins may edit');
-      assert.equal((await new Client(sbx.url, 'admin').raw(`/api/v4/posts/${reply.id}/patch`, {method: 'PUT', body: {message: 'x'}})).status, 200);
-      assert.equal((await alice.raw(`/api/v4/posts/${reply.id}/patch`, {method: 'PUT', body: {message: 'x'}})).status, 403, 'others may not');
+      assert.equal((await alice.raw(`/api/v4/posts/${reply.id}/patch`, {method: 'PUT', body: {message: 'x'}})).status, 403, 'only the author or an admin may edit');
+      assert.equal((await admin.raw(`/api/v4/posts/${reply.id}/patch`, {method: 'PUT', body: {message: 'echo: hi there (checked)'}})).status, 200);
 
       await alice.json('/api/v4/posts', {method: 'POST', body: {channel_id: town, message: 'event hello'}}, 201);
       const custom = await events.next('custom_hookbridge_ping');
@@ -203,6 +204,34 @@ describe('sandbox (fixture plugin)', () => {
     }
   });
 
+  it('calls integrations outside the plugin over HTTP, on loopback only', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const integration = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(200, {'Content-Type': 'application/json'}).end(JSON.stringify({update: {message: 'handled outside'}, goto_location: 'http://localhost/somewhere'}));
+      });
+    });
+    await new Promise<void>((r) => integration.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (integration.address() as AddressInfo).port;
+      const attachments = [{text: 'external', actions: [{id: 'ext', name: 'Go', type: 'button', integration: {url: `http://127.0.0.1:${port}/act`, context: {k: 'v'}}}, {id: 'far', name: 'Far', type: 'button', integration: {url: 'http://example.invalid/act'}}]}];
+      const post = await alice.json<RestPost>('/api/v4/posts', {method: 'POST', body: {channel_id: town, message: 'with actions', props: {attachments}}}, 201);
+      const r = await alice.json<{status: string; goto_location: string}>(`/api/v4/posts/${post.id}/actions/ext`, {method: 'POST', body: {}});
+      assert.equal(r.goto_location, 'http://localhost/somewhere');
+      assert.deepEqual(seen[0]?.context, {k: 'v'});
+      assert.equal(seen[0]?.user_name, 'alice');
+      assert.equal((await alice.json<RestPost>(`/api/v4/posts/${post.id}`)).message, 'handled outside');
+      const far = await alice.raw(`/api/v4/posts/${post.id}/actions/far`, {method: 'POST', body: {}});
+      assert.equal(far.status, 400);
+      assert.match(((await far.json()) as {message: string}).message, /only calls integrations on this machine/);
+    } finally {
+      await new Promise<void>((r) => integration.close(() => r()));
+    }
+  });
+
   it('saves plugin settings and runs OnConfigurationChange (admins only)', async () => {
     assert.equal((await alice.raw('/api/v4/plugins/hookbridge/config', {method: 'PUT', body: {RequestTimeoutSeconds: 5}})).status, 403);
     const saved = await admin.json<Record<string, unknown>>('/api/v4/plugins/hookbridge/config', {method: 'PUT', body: {RequestTimeoutSeconds: 12, AllowedInternalHosts: '127.0.0.1'}});
@@ -224,7 +253,7 @@ describe('sandbox (fixture plugin)', () => {
     assert.equal(processAlive(before), false, 'the old process is gone');
     assert.equal(await kv('deactivated_pid'), String(before), 'OnDeactivate ran before Quit');
     assert.equal(await kv('activations'), '2');
-    assert.ok((await posts(town)).some((p) => p.message === 'alice approved'));
+    assert.ok((await posts(town)).some((p) => p.message === 'alice chose chocolate'));
   });
 
   it('restarts a plugin that crashed', async () => {
@@ -248,7 +277,8 @@ describe('sandbox (fixture plugin)', () => {
     connect(sbx);
     assert.equal((await alice.json<{id: string}>('/api/v4/users/me')).id, aliceId, 'same users');
     const after = await posts(town);
-    assert.ok(after.some((p) => p.message === 'echo: hi there'));
+    assert.ok(after.some((p) => p.message === 'echo: hi there (checked)'));
+    assert.ok(after.some((p) => p.message === 'alice chose chocolate'));
     assert.ok(after.some((p) => p.message === `dialog from ${aliceId}: Bob`));
     assert.equal(await kv('deactivated_pid'), String(pid), 'OnDeactivate ran at shutdown and its write was saved');
     assert.equal(await kv('activations'), '4');

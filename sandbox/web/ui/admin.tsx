@@ -29,8 +29,9 @@ interface Manifest {
 
 const STATES = ['Not running', 'Starting', 'Running', 'Failed to start', 'Failed to stay running', 'Stopping'];
 
-export function PluginStatus(): React.ReactElement {
+export function PluginStatus(): React.ReactElement | null {
   const plugin = useSelector((s: RootState) => s.sandbox.plugin);
+  if (plugin.state < 0) return null;
   return (
     <span className={`sbx-status sbx-status--${plugin.state === 2 ? 'ok' : plugin.state === 1 || plugin.state === 5 ? 'busy' : 'bad'}`} title={plugin.error || undefined}>
       Plugin: {STATES[plugin.state] ?? plugin.state}
