@@ -22,6 +22,7 @@ webapp-deps: webapp/node_modules
 ## Every test: webapp (jest), unit, end-to-end and Go conformance (installs Go from Debian when missing).
 test: deps webapp-deps
 	sh test/conformance/build.sh
+	sh build/ensure-chromium.sh >/dev/null
 	cd webapp && $(NPM) run test-ci
 	$(NPM) test
 

@@ -4,8 +4,8 @@
 
 import {newId} from '../../server/mattermost/memory.js';
 
-/** model.InteractiveDialogTriggerTimeout. */
-export const TRIGGER_TIMEOUT_MS = 3000;
+/** Current servers accept a trigger id for OutgoingIntegrationRequestsTimeout (default 30 s; it was a fixed 3 s before). */
+export const TRIGGER_TIMEOUT_MS = 30_000;
 
 export type TriggerCheck = {ok: true; userId: string} | {ok: false; reason: 'missing' | 'unknown' | 'expired'};
 
