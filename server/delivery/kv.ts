@@ -22,12 +22,27 @@ export function decodeJSON<T>(raw: Uint8Array | null): T | null {
   }
 }
 
-/** A 26-character id in Mattermost's alphabet. */
+// Crockford's base32 digits are in ASCII order, so ids sort by creation time.
+const SORTABLE = '0123456789abcdefghjkmnpqrstvwxyz';
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * A 26-character id: 10 characters of millisecond time, 4 of a per-process
+ * sequence, 12 random. Ids from one node sort in creation order, which keeps
+ * queue order first-in first-out among jobs due at the same moment.
+ */
 export function newId(): string {
-  const alphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
-  let out = '';
-  for (const b of randomBytes(26)) out += alphabet[b & 31];
-  return out;
+  const ms = Date.now();
+  if (ms === lastMs) seq = (seq + 1) % 32 ** 4;
+  else [lastMs, seq] = [ms, 0];
+  let time = '';
+  for (let v = ms, i = 0; i < 10; i++, v = Math.floor(v / 32)) time = SORTABLE[v % 32] + time;
+  let counter = '';
+  for (let v = seq, i = 0; i < 4; i++, v = Math.floor(v / 32)) counter = SORTABLE[v % 32] + counter;
+  let rest = '';
+  for (const b of randomBytes(12)) rest += SORTABLE[b & 31];
+  return time + counter + rest;
 }
 
 type Change<T> = (current: T | null) => T | null;

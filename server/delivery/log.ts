@@ -16,7 +16,7 @@ import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON} from './kv.js';
 import {redactHeaders, redactUrl, storeBody} from './redact.js';
 import {addSample, HOUR_MS, toBucket, type HourStats} from './stats.js';
-import type {Delivery, DeliveryAttempt, DeliveryEventName, DeliveryHook, HookStats, OutgoingJob} from './types.js';
+import type {Delivery, DeliveryAttempt, DeliveryEventName, DeliveryHook, DeliveryPost, HookStats, OutgoingJob} from './types.js';
 
 export const LOG_RECORD_PREFIX = 'dl_';
 export const LOG_INDEX_PREFIX = 'dlx_';
@@ -30,7 +30,7 @@ export interface ReplaySource {
   content_type: string;
   headers: Record<string, string>;
   event: DeliveryEventName;
-  post: OutgoingJob['post'];
+  post: DeliveryPost;
   /** The hook as it was, without its secrets. */
   hook: DeliveryHook;
   /** The exact body, when request.body is not (cut or not UTF-8); null when too large to keep. */

@@ -250,7 +250,9 @@ export class DurableQueue<T> {
       list.push([id, k.due]);
       byHook.set(k.hook, list);
     }
-    const queues = [...byHook.values()].map((l) => l.sort((a, b) => a[1] - b[1])).sort((a, b) => a[0]![1] - b[0]![1]);
+    // Ties on due time go by id, which is creation order.
+    const byAge = (a: [string, number], b: [string, number]): number => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    const queues = [...byHook.values()].map((l) => l.sort(byAge)).sort((a, b) => byAge(a[0]!, b[0]!));
     const out: string[] = [];
     for (let round = 0; out.length < this.known.size; round++) {
       let any = false;
@@ -274,22 +276,29 @@ export class DurableQueue<T> {
   private async fill(force = false): Promise<void> {
     if (!this.running && !force) return;
     const order = this.fairOrder();
-    let i = 0;
-    while (this.freeSlots() > 0 && i < order.length) {
+    let pending = order;
+    while (this.freeSlots() > 0 && pending.length) {
+      const room = this.freeSlots();
       const batch: [string, string][] = [];
-      while (batch.length < this.freeSlots() && i < order.length) {
-        const id = order[i++]!;
+      // Jobs of a hook at its cap wait for the next round, not the next scan.
+      const later: string[] = [];
+      for (const id of pending) {
         const k = this.known.get(id);
         if (!k || this.inflight.has(id) || this.claiming.has(id)) continue;
-        if ((this.hookLoad.get(k.hook) ?? 0) >= this.perHook) continue;
+        if (batch.length >= room || (this.hookLoad.get(k.hook) ?? 0) >= this.perHook) {
+          later.push(id);
+          continue;
+        }
         batch.push([id, k.hook]);
         this.claiming.add(id);
         this.hookLoad.set(k.hook, (this.hookLoad.get(k.hook) ?? 0) + 1);
       }
+      if (batch.length === 0) break;
       await Promise.all(batch.map(([id, hook]) => this.claimAndRun(id, hook)));
+      pending = later;
     }
-    // Remove what was consumed so the next fill starts after it.
-    if (this.order === order) this.order = order.slice(i);
+    // The next fill starts with what this one could not take.
+    if (this.order === order) this.order = pending;
   }
 
   // ---- claiming and running ----

@@ -45,6 +45,8 @@ describe('retry policy', () => {
     assert.deepEqual(classifyError(ssrf), {kind: 'fail', reason: 'address forbidden'});
     assert.equal(classifyError(Object.assign(new TypeError('Invalid URL'), {code: 'ERR_INVALID_URL'})).kind, 'fail');
     assert.equal(classifyError(new Error('something odd')).kind, 'retry');
+    for (const name of ['ForbiddenAddressError', 'ResponseTooLargeError', 'RedirectError']) assert.equal(classifyError(Object.assign(new Error('no'), {name})).kind, 'fail', name);
+    assert.equal(classifyError(Object.assign(new Error('lookup failed'), {name: 'ResolveError'})).kind, 'retry');
   });
 
   it('defaults and clamps max_attempts', () => {

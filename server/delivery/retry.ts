@@ -72,6 +72,8 @@ const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN',
   'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
+// Refusals by the outgoing HTTP client (server/net): retrying cannot change them.
+const PERMANENT_NAMES = new Set(['ForbiddenAddressError', 'ResponseTooLargeError', 'RedirectError']);
 const PERMANENT_CODES = new Set(['ERR_INVALID_URL', 'ERR_INVALID_ARG_TYPE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
 
 interface ErrorLike {
@@ -109,7 +111,7 @@ export function classifyError(err: unknown, timeoutMs?: number): Verdict {
   const reason = describeError(err, timeoutMs);
   if (err && typeof err === 'object') {
     const e = err as ErrorLike;
-    if (e.retryable === false) return {kind: 'fail', reason};
+    if (e.retryable === false || (typeof e.name === 'string' && PERMANENT_NAMES.has(e.name))) return {kind: 'fail', reason};
     if (e.retryable === true || isTimeout(e) || NETWORK_CODES.has(codeOf(e))) return {kind: 'retry', reason};
     if (PERMANENT_CODES.has(codeOf(e))) return {kind: 'fail', reason};
   }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import {createHmac} from 'node:crypto';
-import {after, describe, it} from 'node:test';
+import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import {createDurableDeliveryService, type DeliveryServiceDeps} from './service.js';
-import {fakeClock, httpSender, makeHook, startReceiver, type Receiver, type Reply} from './testdata/support.js';
+import {closeReceivers, fakeClock, httpSender, makeHook, startReceiver, type Receiver, type Reply} from './testdata/support.js';
 import type {Delivery, DeliveryHook, OutgoingJob, SendResult} from './types.js';
 
 const sender = httpSender();
 after(() => sender.close());
+afterEach(closeReceivers);
 
 function job(hook: DeliveryHook, url: string, n = 0): OutgoingJob {
   return {hook, url, contentType: 'application/json', body: Buffer.from(JSON.stringify({text: `message ${n}`})), headers: {'User-Agent': 'Mattermost-Bot/1.1', Accept: 'application/json'}, event: 'posted', post: {Id: `post${n}`, ChannelId: 'c1'}};

@@ -3,12 +3,13 @@
 //
 // deliver() records the delivery (pending) and stores the job before it
 // returns; any node then sends it. Each attempt re-reads the hook when getHook
-// is given, so a rotated secret, changed headers, a disabled or deleted hook
-// take effect on queued deliveries too. After a 2xx, onResponse runs once, on
-// the node whose outcome was stored (a crash between the send and that point
-// can resend the request, but does not repeat the reply posts). Test deliveries
-// (event "test") are tried once, do not count towards auto-disable and never
-// reach onResponse.
+// is given, so a rotated secret, changed headers or max_attempts, and a
+// disabled or deleted hook take effect on queued deliveries too.
+// After a 2xx, onResponse runs once, on the node whose outcome was stored: a
+// crash between the send and that point resends the request (at least once)
+// but never repeats the reply posts (at most once). Test deliveries (event
+// "test") are tried once, do not count towards auto-disable and never reach
+// onResponse.
 
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {newId} from './kv.js';
@@ -18,7 +19,7 @@ import {DurableQueue, type HandlerResult, type QueueOptions, type QueueRecord} f
 import {redactUrl} from './redact.js';
 import {baseHeaders, buildAttempt} from './request.js';
 import {classifyError, classifyResponse, DEFAULT_RETRY_POLICY, effectiveMaxAttempts, retryDelay, type RetryPolicy, type Verdict} from './retry.js';
-import type {DeliveryHook, DeliveryService, HookStats, OutgoingJob, Send, SendResult} from './types.js';
+import type {DeliveryHook, DeliveryPost, DeliveryService, HookStats, OutgoingJob, Send, SendResult} from './types.js';
 
 export interface DeliveryServiceOptions extends Omit<QueueOptions, 'nodeId' | 'now'> {
   now?: () => number;
@@ -30,25 +31,28 @@ export interface DeliveryServiceOptions extends Omit<QueueOptions, 'nodeId' | 'n
   log?: LogOptions;
 }
 
-export interface DeliveryServiceDeps {
+export interface DeliveryServiceDeps<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> {
   api: PluginAPI;
   send: Send;
   nodeId: string;
-  /** Turns a 2xx reply into posts; called at most once per delivery. */
-  onResponse?: (job: OutgoingJob, result: SendResult) => void | Promise<void>;
+  /**
+   * Turns a 2xx reply into posts; called at most once per delivery, on whichever
+   * node finished it, with the job as stored (hook and post JSON round-tripped).
+   */
+  onResponse?: (job: OutgoingJob<H, P>, result: SendResult) => void | Promise<void>;
   /** Persists "disabled" on the hook (enabled = false, disabled_reason). */
   onDisable?: OnDisable;
   /** The hook as it is now (null: deleted). Without it, attempts use the hook as it was when queued, and replays are unsigned. */
-  getHook?: (hookId: string) => Promise<DeliveryHook | null>;
+  getHook?: (hookId: string) => Promise<H | null>;
   options?: DeliveryServiceOptions;
 }
 
-export interface DurableDeliveryService extends DeliveryService {
+export interface DurableDeliveryService<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> extends DeliveryService<H, P> {
   start(): void;
   /** Waits up to the grace period for running sends. */
   stop(graceMs?: number): Promise<void>;
   /** Sends a synthetic "test" delivery to each callback URL; returns the delivery ids. */
-  test(hook: DeliveryHook, payload?: Record<string, string | number>): Promise<string[]>;
+  test(hook: H, payload?: Record<string, string | number>): Promise<string[]>;
   /** One scan-and-send round, resolved when its sends are finished. */
   poll(): Promise<void>;
   /** Forget a hook's failure streak (call when the hook is re-enabled). */
@@ -59,15 +63,16 @@ export interface DurableDeliveryService extends DeliveryService {
   pendingIds(): Promise<string[]>;
 }
 
-interface JobPayload {
+interface JobPayload<H extends DeliveryHook, P extends DeliveryPost> {
   url: string;
   content_type: string;
   headers: Record<string, string>;
   body_b64: string;
   event: OutgoingJob['event'];
-  post: OutgoingJob['post'];
-  hook: DeliveryHook;
-  max_attempts: number;
+  post: P;
+  hook: H;
+  /** Fixed attempts (test deliveries); otherwise the hook's current max_attempts applies. */
+  max_attempts?: number;
   /** Counts towards auto-disable and reaches onResponse (not for test deliveries). */
   counts: boolean;
 }
@@ -76,7 +81,8 @@ class DeadlineError extends Error {
   override name = 'TimeoutError';
 }
 
-export function createDurableDeliveryService(deps: DeliveryServiceDeps): DurableDeliveryService {
+export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost>(deps: DeliveryServiceDeps<H, P>): DurableDeliveryService<H, P> {
+  type Payload = JobPayload<H, P>;
   const {api, send, nodeId} = deps;
   const options = deps.options ?? {};
   const now = options.now ?? Date.now;
@@ -84,9 +90,9 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
   const timeoutOf = (): number => (typeof options.timeoutMs === 'function' ? options.timeoutMs() : options.timeoutMs ?? 30_000);
   const log = new DeliveryLog(api, options.log);
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
-  const queue = new DurableQueue<JobPayload>(api, (rec) => attempt(rec), {...options, nodeId, now});
+  const queue = new DurableQueue<Payload>(api, (rec) => attempt(rec), {...options, nodeId, now});
 
-  async function currentHook(rec: QueueRecord<JobPayload>): Promise<DeliveryHook | null | 'disabled'> {
+  async function currentHook(rec: QueueRecord<Payload>): Promise<H | null | 'disabled'> {
     if (!deps.getHook) return rec.payload.hook;
     try {
       const hook = await deps.getHook(rec.hook_id);
@@ -101,7 +107,10 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
   async function sendWithDeadline(req: Parameters<Send>[0]): Promise<SendResult> {
     let timer: NodeJS.Timeout | undefined;
     // The sender enforces timeoutMs; this only stops a sender that does not from pinning a worker.
-    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DeadlineError('deadline exceeded')), req.timeoutMs + 2000)));
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError('deadline exceeded')), req.timeoutMs + 2000);
+      timer.unref?.();
+    });
     try {
       return await Promise.race([send(req), deadline]);
     } finally {
@@ -109,7 +118,7 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
     }
   }
 
-  async function attempt(rec: QueueRecord<JobPayload>): Promise<HandlerResult> {
+  async function attempt(rec: QueueRecord<Payload>): Promise<HandlerResult> {
     const p = rec.payload;
     const number = rec.attempt + 1;
     const hook = await currentHook(rec);
@@ -146,12 +155,13 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
         },
       };
     }
-    if (verdict.kind === 'retry' && number < p.max_attempts) {
+    const maxAttempts = p.max_attempts ?? effectiveMaxAttempts(hook.max_attempts);
+    if (verdict.kind === 'retry' && number < maxAttempts) {
       const due = at + retryDelay(verdict, number, policy);
       await log.recordAttempt(rec.id, {...common, status: 'retrying', error: verdict.reason, nextAttemptAt: due});
       return {kind: 'retry', due};
     }
-    const error = p.max_attempts > 1 && verdict.kind === 'retry' ? `${verdict.reason} (gave up after ${number} attempts)` : verdict.reason;
+    const error = maxAttempts > 1 && verdict.kind === 'retry' ? `${verdict.reason} (gave up after ${number} attempts)` : verdict.reason;
     await log.recordAttempt(rec.id, {...common, status: 'failed', error});
     return {
       kind: 'done',
@@ -172,11 +182,11 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
     }
   }
 
-  async function enqueue(job: OutgoingJob, extra: {maxAttempts?: number; counts: boolean; replayOf?: string}): Promise<string> {
+  async function enqueue(job: OutgoingJob<H, P>, extra: {maxAttempts?: number; counts: boolean; replayOf?: string}): Promise<string> {
     const id = newId();
     const createdAt = now();
     await log.create({id, job, headers: baseHeaders(job, job.hook), createdAt, ...(extra.replayOf ? {replayOf: extra.replayOf} : {})});
-    const payload: JobPayload = {
+    const payload: Payload = {
       url: job.url,
       content_type: job.contentType,
       headers: job.headers,
@@ -184,7 +194,7 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
       event: job.event,
       post: job.post,
       hook: job.hook,
-      max_attempts: extra.maxAttempts ?? effectiveMaxAttempts(job.hook.max_attempts),
+      ...(extra.maxAttempts ? {max_attempts: extra.maxAttempts} : {}),
       counts: extra.counts,
     };
     try {
@@ -208,7 +218,8 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
       if (!rec) throw new DeliveryNotFoundError(id);
       const source = rec.source;
       if (!source) throw replayError(id, 'it has no stored request');
-      let hook: DeliveryHook | null = source.hook;
+      // Without getHook the snapshot has no secrets: the replay goes out unsigned.
+      let hook: H | null = source.hook as H;
       if (deps.getHook) {
         hook = await deps.getHook(rec.hook_id);
         if (!hook) throw new AppError({id: 'hookbridge.delivery.replay.hook_deleted', message: 'The hook of this delivery no longer exists.', statusCode: 404, where: 'Replay'});
@@ -216,7 +227,7 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
       }
       const body = replayBody(rec);
       if (!body) throw replayError(id, 'its request body was too large to keep');
-      const job: OutgoingJob = {hook, url: source.url, contentType: source.content_type, body, headers: source.headers, event: source.event, post: source.post};
+      const job: OutgoingJob<H, P> = {hook, url: source.url, contentType: source.content_type, body, headers: source.headers, event: source.event, post: source.post as P};
       return enqueue(job, {counts: source.event !== 'test', replayOf: id, ...(source.event === 'test' ? {maxAttempts: 1} : {})});
     },
 
@@ -229,7 +240,7 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
       const urls = hook.callback_urls ?? [];
       const ids: string[] = [];
       for (const url of urls) {
-        ids.push(await enqueue({hook, url, contentType, body, headers: {'Content-Type': contentType, Accept: 'application/json'}, event: 'test', post: {}}, {counts: false, maxAttempts: 1}));
+        ids.push(await enqueue({hook, url, contentType, body, headers: {'Content-Type': contentType, Accept: 'application/json'}, event: 'test', post: {} as P}, {counts: false, maxAttempts: 1}));
       }
       return ids;
     },
@@ -246,7 +257,7 @@ export function createDurableDeliveryService(deps: DeliveryServiceDeps): Durable
   };
 }
 
-function toJob(p: JobPayload, hook: DeliveryHook, body: Uint8Array): OutgoingJob {
+function toJob<H extends DeliveryHook, P extends DeliveryPost>(p: JobPayload<H, P>, hook: H, body: Uint8Array): OutgoingJob<H, P> {
   return {hook, url: p.url, contentType: p.content_type, body, headers: p.headers, event: p.event, post: p.post};
 }
 

@@ -27,15 +27,26 @@ export interface DeliveryHook {
 
 export type DeliveryEventName = 'posted' | 'edited' | 'test';
 
-export interface OutgoingJob {
-  hook: DeliveryHook;
+/** The triggering post; stored as given (JSON) and handed back to onResponse. */
+export interface DeliveryPost {
+  Id?: string;
+  ChannelId?: string;
+  RootId?: string;
+}
+
+/**
+ * One request to send. H and P let the domain pass its own hook and post types
+ * and get them back (JSON round-tripped) in onResponse and getHook.
+ */
+export interface OutgoingJob<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> {
+  hook: H;
   url: string;
   contentType: string;
   body: Uint8Array;
   /** Request headers built by the domain (Content-Type, Accept, User-Agent…). */
   headers: Record<string, string>;
   event: DeliveryEventName;
-  post: {Id?: string; ChannelId?: string; RootId?: string};
+  post: P;
 }
 
 export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
@@ -106,9 +117,9 @@ export interface SendResult {
  */
 export type Send = (req: SendRequest) => Promise<SendResult>;
 
-export interface DeliveryService {
+export interface DeliveryService<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> {
   /** Persists the job and returns its delivery id; the send happens in the background. */
-  deliver(job: OutgoingJob): Promise<string>;
+  deliver(job: OutgoingJob<H, P>): Promise<string>;
   /** Newest first, without request and response bodies. */
   list(hookId: string, page: number, perPage: number): Promise<Delivery[]>;
   get(deliveryId: string): Promise<Delivery | null>;

@@ -17,6 +17,13 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+const open = new Set<Receiver>();
+
+/** Closes every receiver a test left open (an assertion failed before its close). */
+export async function closeReceivers(): Promise<void> {
+  await Promise.all([...open].map((r) => r.close()));
+}
+
 /** An HTTP server on 127.0.0.1 that records requests and answers with `reply`. */
 export async function startReceiver(reply: (req: Received, n: number) => Reply | Promise<Reply> = () => ({status: 200})): Promise<Receiver> {
   const received: Received[] = [];
@@ -42,15 +49,18 @@ export async function startReceiver(reply: (req: Received, n: number) => Reply |
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const {port} = server.address() as AddressInfo;
-  return {
+  const receiver: Receiver = {
     url: `http://127.0.0.1:${port}/hook`,
     received,
     close: async () => {
+      if (!open.delete(receiver)) return;
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  open.add(receiver);
+  return receiver;
 }
 
 /** A Send over node:http with keep-alive; throws a TimeoutError after timeoutMs. */
@@ -65,7 +75,7 @@ export function httpSender(): {send: Send; close: () => void} {
         res.on('end', () => {
           clearTimeout(timer);
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
           resolve({status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), latencyMs: performance.now() - started});
         });
         res.on('error', reject);
