@@ -1,44 +1,5 @@
-import type {IncomingHookInput, OutgoingHookInput} from './types';
+import {makeIncomingInput, makeOutgoingInput} from './testlib/test_utils';
 import {cleanList, hasErrors, isAbsoluteHttpURL, regexError, utf8Length, validateIncoming, validateOutgoing} from './validation';
-
-function outgoing(overrides: Partial<OutgoingHookInput> = {}): OutgoingHookInput {
-    return {
-        team_id: 'team1',
-        channel_id: '',
-        trigger_words: ['deploy'],
-        trigger_when: 0,
-        callback_urls: ['https://example.com/hook'],
-        display_name: 'Deployer',
-        description: '',
-        content_type: 'application/json',
-        username: '',
-        icon_url: '',
-        enabled: true,
-        match: {mode: 'first_word', case_insensitive: false},
-        events: ['posted'],
-        channel_types: ['O'],
-        headers: {},
-        max_attempts: 3,
-        ...overrides,
-    };
-}
-
-function incoming(overrides: Partial<IncomingHookInput> = {}): IncomingHookInput {
-    return {
-        team_id: 'team1',
-        channel_id: 'chan1',
-        display_name: '',
-        description: '',
-        username: '',
-        icon_url: '',
-        channel_locked: true,
-        enabled: true,
-        signature: {mode: 'none'},
-        allowed_ips: [],
-        rate_limit: {per_minute: 0},
-        ...overrides,
-    };
-}
 
 describe('helpers', () => {
     test('utf8Length counts bytes', () => {
@@ -69,31 +30,31 @@ describe('helpers', () => {
 
 describe('validateOutgoing', () => {
     test('a valid hook has no errors', () => {
-        expect(hasErrors(validateOutgoing(outgoing()))).toBe(false);
+        expect(hasErrors(validateOutgoing(makeOutgoingInput()))).toBe(false);
     });
 
     test('length limits are in bytes', () => {
-        const errors = validateOutgoing(outgoing({
+        const errors = validateOutgoing(makeOutgoingInput({
             display_name: 'é'.repeat(33),
             description: 'x'.repeat(501),
             username: 'u'.repeat(65),
             icon_url: `https://x/${'a'.repeat(1020)}`,
         }));
         expect(Object.keys(errors).sort()).toEqual(['description', 'display_name', 'icon_url', 'username']);
-        expect(validateOutgoing(outgoing({display_name: 'é'.repeat(32)})).display_name).toBeUndefined();
+        expect(validateOutgoing(makeOutgoingInput({display_name: 'é'.repeat(32)})).display_name).toBeUndefined();
     });
 
     test('team is required', () => {
-        expect(validateOutgoing(outgoing({team_id: ''})).team_id).toBeDefined();
+        expect(validateOutgoing(makeOutgoingInput({team_id: ''})).team_id).toBeDefined();
     });
 
     test('needs a channel or a trigger word', () => {
-        expect(validateOutgoing(outgoing({trigger_words: []})).trigger_words).toMatch(/channel or add at least one trigger word/);
-        expect(validateOutgoing(outgoing({trigger_words: [], channel_id: 'c'})).trigger_words).toBeUndefined();
+        expect(validateOutgoing(makeOutgoingInput({trigger_words: []})).trigger_words).toMatch(/channel or add at least one trigger word/);
+        expect(validateOutgoing(makeOutgoingInput({trigger_words: [], channel_id: 'c'})).trigger_words).toBeUndefined();
     });
 
     test('trigger words must be non-empty and without spaces', () => {
-        const errors = validateOutgoing(outgoing({trigger_words: ['ok', '', 'two words', 'tab\there']}));
+        const errors = validateOutgoing(makeOutgoingInput({trigger_words: ['ok', '', 'two words', 'tab\there']}));
         expect(errors['trigger_words.0']).toBeUndefined();
         expect(errors['trigger_words.1']).toMatch(/empty/);
         expect(errors['trigger_words.2']).toMatch(/spaces/);
@@ -101,8 +62,8 @@ describe('validateOutgoing', () => {
     });
 
     test('callback URLs: at least one, absolute http(s), at most 1024 bytes', () => {
-        expect(validateOutgoing(outgoing({callback_urls: []})).callback_urls).toBeDefined();
-        const errors = validateOutgoing(outgoing({callback_urls: ['https://ok.example.com', 'ftp://x', 'nope', `https://x.example.com/${'a'.repeat(1010)}`]}));
+        expect(validateOutgoing(makeOutgoingInput({callback_urls: []})).callback_urls).toBeDefined();
+        const errors = validateOutgoing(makeOutgoingInput({callback_urls: ['https://ok.example.com', 'ftp://x', 'nope', `https://x.example.com/${'a'.repeat(1010)}`]}));
         expect(errors['callback_urls.0']).toBeUndefined();
         expect(errors['callback_urls.1']).toMatch(/http/);
         expect(errors['callback_urls.2']).toMatch(/http/);
@@ -110,15 +71,15 @@ describe('validateOutgoing', () => {
     });
 
     test('regex mode needs a compiling pattern, which also stands in for trigger words', () => {
-        expect(validateOutgoing(outgoing({match: {mode: 'regex', case_insensitive: false}})).pattern).toMatch(/Enter/);
-        expect(validateOutgoing(outgoing({match: {mode: 'regex', case_insensitive: false, pattern: '(['}})).pattern).toMatch(/does not compile/);
-        expect(hasErrors(validateOutgoing(outgoing({trigger_words: [], match: {mode: 'regex', case_insensitive: true, pattern: '^go'}})))).toBe(false);
+        expect(validateOutgoing(makeOutgoingInput({match: {mode: 'regex', case_insensitive: false}})).pattern).toMatch(/Enter/);
+        expect(validateOutgoing(makeOutgoingInput({match: {mode: 'regex', case_insensitive: false, pattern: '(['}})).pattern).toMatch(/does not compile/);
+        expect(hasErrors(validateOutgoing(makeOutgoingInput({trigger_words: [], match: {mode: 'regex', case_insensitive: true, pattern: '^go'}})))).toBe(false);
     });
 
     test('attempts and headers', () => {
-        expect(validateOutgoing(outgoing({max_attempts: 0})).max_attempts).toBeDefined();
-        expect(validateOutgoing(outgoing({max_attempts: 1.5})).max_attempts).toBeDefined();
-        const errors = validateOutgoing(outgoing({headers: {'X-Ok': 'v', 'Bad Name': 'v', 'X-Nl': 'a\nb'}}));
+        expect(validateOutgoing(makeOutgoingInput({max_attempts: 0})).max_attempts).toBeDefined();
+        expect(validateOutgoing(makeOutgoingInput({max_attempts: 1.5})).max_attempts).toBeDefined();
+        const errors = validateOutgoing(makeOutgoingInput({headers: {'X-Ok': 'v', 'Bad Name': 'v', 'X-Nl': 'a\nb'}}));
         expect(errors['headers.0']).toBeUndefined();
         expect(errors['headers.1']).toBeDefined();
         expect(errors['headers.2']).toMatch(/line breaks/);
@@ -127,17 +88,17 @@ describe('validateOutgoing', () => {
 
 describe('validateIncoming', () => {
     test('a valid hook has no errors', () => {
-        expect(validateIncoming(incoming())).toEqual({});
+        expect(validateIncoming(makeIncomingInput())).toEqual({});
     });
 
     test('channel is required and lengths are checked', () => {
-        const errors = validateIncoming(incoming({channel_id: '', display_name: 'x'.repeat(65), icon_url: 'x'.repeat(1025)}));
+        const errors = validateIncoming(makeIncomingInput({channel_id: '', display_name: 'x'.repeat(65), icon_url: 'x'.repeat(1025)}));
         expect(Object.keys(errors).sort()).toEqual(['channel_id', 'display_name', 'icon_url']);
     });
 
     test('rate limit must be a non-negative integer', () => {
-        expect(validateIncoming(incoming({rate_limit: {per_minute: -1}})).rate_limit).toBeDefined();
-        expect(validateIncoming(incoming({rate_limit: {per_minute: Number.NaN}})).rate_limit).toBeDefined();
-        expect(validateIncoming(incoming({rate_limit: {per_minute: 60}})).rate_limit).toBeUndefined();
+        expect(validateIncoming(makeIncomingInput({rate_limit: {per_minute: -1}})).rate_limit).toBeDefined();
+        expect(validateIncoming(makeIncomingInput({rate_limit: {per_minute: Number.NaN}})).rate_limit).toBeDefined();
+        expect(validateIncoming(makeIncomingInput({rate_limit: {per_minute: 60}})).rate_limit).toBeUndefined();
     });
 });

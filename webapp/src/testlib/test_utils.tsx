@@ -9,9 +9,10 @@ import type {Channel} from '@mattermost/types/channels';
 import type {Team} from '@mattermost/types/teams';
 import type {UserProfile} from '@mattermost/types/users';
 
+import {incomingToInput, outgoingToInput} from '../actions';
 import reducer from '../reducer';
 import {initialPluginState} from '../selectors';
-import type {Delivery, HostState, IncomingHook, Me, OutgoingHook, PluginState} from '../types';
+import type {Delivery, HostState, IncomingHook, IncomingHookInput, Me, OutgoingHook, OutgoingHookInput, PluginState} from '../types';
 
 /** The host store runs thunks; this is the same contract in a few lines. */
 const thunk: Middleware = ({dispatch, getState}) => (next) => (action) => {
@@ -94,6 +95,18 @@ export function makeOutgoingHook(overrides: Partial<OutgoingHook> = {}): Outgoin
         max_attempts: 3,
         ...overrides,
     };
+}
+
+/** A create request for makeIncomingHook(): its writable fields, without the id. */
+export function makeIncomingInput(overrides: Partial<IncomingHookInput> = {}): IncomingHookInput {
+    const {id: _id, ...input} = incomingToInput(makeIncomingHook());
+    return {...input, ...overrides};
+}
+
+/** A create request for makeOutgoingHook(): its writable fields, without the id. */
+export function makeOutgoingInput(overrides: Partial<OutgoingHookInput> = {}): OutgoingHookInput {
+    const {id: _id, ...input} = outgoingToInput(makeOutgoingHook());
+    return {...input, ...overrides};
 }
 
 export function makeDelivery(overrides: Partial<Delivery> = {}): Delivery {

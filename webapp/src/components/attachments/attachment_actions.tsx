@@ -1,11 +1,10 @@
-import React, {useMemo, useState} from 'react';
+import React, {useState} from 'react';
 
 import type {PostAction} from '@mattermost/types/integration_actions';
 
 import {doPostAction} from '../../client';
-import {useHostSelector} from '../../hooks';
-import {getCurrentTeamId, getSortedUserOptions, makeGetTeamChannels} from '../../selectors';
-import type {HostState} from '../../types';
+import type {StatusMessage} from '../common/fields';
+import {OptionList, useDataSourceOptions} from '../common/select_options';
 
 import {isHexColor} from './attachment_utils';
 
@@ -19,7 +18,7 @@ function buttonStyle(style: string | undefined): {className: string; inline?: Re
     return {className: `hb-action hb-action--${name}`};
 }
 
-type Feedback = {ok: boolean; text: string} | null;
+type Feedback = StatusMessage | null;
 
 type ActionProps = {
     action: PostAction & {id: string};
@@ -46,20 +45,11 @@ function ActionButton({action, busy, run}: ActionProps) {
 }
 
 function ActionMenu({action, busy, run}: ActionProps) {
-    const teamId = useHostSelector(getCurrentTeamId);
-    const getTeamChannels = useMemo(makeGetTeamChannels, []);
-    const channels = useHostSelector((state: HostState) => getTeamChannels(state, teamId));
-    const users = useHostSelector(getSortedUserOptions);
+    const sourceOptions = useDataSourceOptions(action.data_source);
     const [value, setValue] = useState(action.default_option ?? '');
 
-    let options: Array<{text: string; value: string}>;
-    if (action.data_source === 'users') {
-        options = users.map((u) => ({text: u.label, value: u.id}));
-    } else if (action.data_source === 'channels') {
-        options = channels.map((c) => ({text: c.display_name || c.name, value: c.id}));
-    } else {
-        options = (action.options ?? []).filter((o) => o && typeof o.value === 'string').map((o) => ({text: o.text, value: o.value}));
-    }
+    const options = sourceOptions ??
+        (action.options ?? []).filter((o) => o && typeof o.value === 'string').map((o) => ({text: o.text, value: o.value}));
 
     return (
         <select
@@ -82,14 +72,7 @@ function ActionMenu({action, busy, run}: ActionProps) {
             >
                 {action.name}
             </option>
-            {options.map((o) => (
-                <option
-                    key={o.value}
-                    value={o.value}
-                >
-                    {o.text}
-                </option>
-            ))}
+            <OptionList options={options}/>
         </select>
     );
 }
@@ -126,23 +109,18 @@ export default function AttachmentActions({actions, postId}: Props) {
     return (
         <>
             <div className='hb-attachment__actions'>
-                {usable.map((action) => (action.type === 'select' ? (
-                    <ActionMenu
-                        key={action.id}
-                        action={action}
-                        postId={postId}
-                        busy={busy}
-                        run={run}
-                    />
-                ) : (
-                    <ActionButton
-                        key={action.id}
-                        action={action}
-                        postId={postId}
-                        busy={busy}
-                        run={run}
-                    />
-                )))}
+                {usable.map((action) => {
+                    const Control = action.type === 'select' ? ActionMenu : ActionButton;
+                    return (
+                        <Control
+                            key={action.id}
+                            action={action}
+                            postId={postId}
+                            busy={busy}
+                            run={run}
+                        />
+                    );
+                })}
             </div>
             <div
                 className={`hb-action-status${feedback && !feedback.ok ? ' hb-error' : ''}`}

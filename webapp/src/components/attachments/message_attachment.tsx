@@ -30,6 +30,20 @@ function ExternalLink({href, children, className}: {href: string; children: Reac
     );
 }
 
+/** An image named by the payload; rendered only when isSafeUrl accepts its URL. */
+function SafeImage({src, className, alt = ''}: {src: unknown; className: string; alt?: string}) {
+    if (!isSafeUrl(src)) {
+        return null;
+    }
+    return (
+        <img
+            className={className}
+            src={src}
+            alt={alt}
+        />
+    );
+}
+
 /** One Slack-style attachment, laid out like core's MessageAttachment. */
 export default function MessageAttachment({attachment, postId, isRHS}: Props) {
     const color = attachmentColor(attachment.color);
@@ -58,22 +72,16 @@ export default function MessageAttachment({attachment, postId, isRHS}: Props) {
                 style={color.style}
                 data-testid='attachment-container'
             >
-                {isSafeUrl(attachment.thumb_url) && (
-                    <img
-                        className='hb-attachment__thumb'
-                        src={attachment.thumb_url}
-                        alt=''
-                    />
-                )}
+                <SafeImage
+                    className='hb-attachment__thumb'
+                    src={attachment.thumb_url}
+                />
                 {authorName && (
                     <div className='hb-attachment__author'>
-                        {isSafeUrl(attachment.author_icon) && (
-                            <img
-                                className='hb-attachment__author-icon'
-                                src={attachment.author_icon}
-                                alt=''
-                            />
-                        )}
+                        <SafeImage
+                            className='hb-attachment__author-icon'
+                            src={attachment.author_icon}
+                        />
                         {isSafeUrl(attachment.author_link) ? (
                             <ExternalLink href={attachment.author_link}>{authorName}</ExternalLink>
                         ) : <span>{authorName}</span>}
@@ -123,22 +131,17 @@ export default function MessageAttachment({attachment, postId, isRHS}: Props) {
                         ))}
                     </div>
                 )}
-                {isSafeUrl(attachment.image_url) && (
-                    <img
-                        className='hb-attachment__image'
-                        src={attachment.image_url}
-                        alt={title || 'Attached image'}
-                    />
-                )}
+                <SafeImage
+                    className='hb-attachment__image'
+                    src={attachment.image_url}
+                    alt={title || 'Attached image'}
+                />
                 {footer && (
                     <div className='hb-attachment__footer'>
-                        {isSafeUrl(attachment.footer_icon) && (
-                            <img
-                                className='hb-attachment__footer-icon'
-                                src={attachment.footer_icon}
-                                alt=''
-                            />
-                        )}
+                        <SafeImage
+                            className='hb-attachment__footer-icon'
+                            src={attachment.footer_icon}
+                        />
                         <span>{truncate(footer, MAX_FOOTER_LENGTH)}</span>
                     </div>
                 )}

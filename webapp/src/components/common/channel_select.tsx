@@ -1,10 +1,7 @@
-import React, {useMemo} from 'react';
-import {useSelector} from 'react-redux';
-
-import {makeGetTeamChannels} from '../../selectors';
-import type {HostState} from '../../types';
+import React from 'react';
 
 import {SelectField} from './fields';
+import {channelName, useTeamChannels} from './select_options';
 
 type Props = {
     id: string;
@@ -23,8 +20,7 @@ type Props = {
 
 /** Native select over the team's channels: fully keyboard- and screen-reader-friendly. */
 export default function ChannelSelect({id, label, teamId, value, onChange, error, help, required, anyLabel, selectRef}: Props) {
-    const getTeamChannels = useMemo(makeGetTeamChannels, []);
-    const channels = useSelector((state: HostState) => getTeamChannels(state, teamId));
+    const channels = useTeamChannels(teamId);
     const known = channels.some((c) => c.id === value);
 
     return (
@@ -47,7 +43,7 @@ export default function ChannelSelect({id, label, teamId, value, onChange, error
                     key={channel.id}
                     value={channel.id}
                 >
-                    {channel.type === 'P' ? `${channel.display_name || channel.name} (private)` : channel.display_name || channel.name}
+                    {channel.type === 'P' ? `${channelName(channel)} (private)` : channelName(channel)}
                 </option>
             ))}
         </SelectField>

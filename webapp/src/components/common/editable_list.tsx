@@ -1,8 +1,11 @@
-import React, {useEffect, useRef, useState} from 'react';
+import React from 'react';
 
 import type {FieldErrors} from '../../validation';
 
-type Props = {
+import {describedBy, FieldMessages, RequiredMark} from './fields';
+import {AddRowButton, ListRow, useRowFocus} from './list_rows';
+
+export type EditableListProps = {
 
     /** Base id; also the key prefix of item errors (`${errorKey}.${index}`). */
     id: string;
@@ -32,38 +35,20 @@ export function lowerFirst(text: string): string {
  * A list of single-line inputs. Enter adds a row below, Backspace on an empty
  * row removes it, and focus always lands somewhere sensible after a change.
  */
-export default function EditableList({id, label, itemLabel, values, onChange, errors = {}, errorKey = id, help, placeholder, inputType = 'text', required}: Props) {
-    const inputs = useRef<Array<HTMLInputElement | null>>([]);
-    const addButton = useRef<HTMLButtonElement>(null);
-    const [pendingFocus, setPendingFocus] = useState<number | 'add' | null>(null);
-
-    useEffect(() => {
-        if (pendingFocus === null) {
-            return;
-        }
-        if (pendingFocus === 'add') {
-            addButton.current?.focus();
-        } else {
-            inputs.current[pendingFocus]?.focus();
-        }
-        setPendingFocus(null);
-    }, [pendingFocus, values.length]);
+export default function EditableList({id, label, itemLabel, values, onChange, errors = {}, errorKey = id, help, placeholder, inputType = 'text', required}: EditableListProps) {
+    const {rowInputRef, addButtonRef, focusAfterRender, focusAfterRemoval} = useRowFocus(values.length);
 
     const insertAt = (index: number) => {
         const next = [...values];
         next.splice(index, 0, '');
         onChange(next);
-        setPendingFocus(index);
+        focusAfterRender(index);
     };
 
     const removeAt = (index: number) => {
         const next = values.filter((_, i) => i !== index);
         onChange(next);
-        if (next.length === 0) {
-            setPendingFocus('add');
-        } else {
-            setPendingFocus(Math.min(index, next.length - 1));
-        }
+        focusAfterRemoval(index, next.length);
     };
 
     const update = (index: number, value: string) => {
@@ -81,105 +66,64 @@ export default function EditableList({id, label, itemLabel, values, onChange, er
             event.preventDefault();
             const next = values.filter((_, i) => i !== index);
             onChange(next);
-            setPendingFocus(Math.max(0, index - 1));
+            focusAfterRender(Math.max(0, index - 1));
         }
     };
 
     const listError = errors[errorKey];
-    const helpId = help ? `${id}-help` : undefined;
-    const listErrorId = listError ? `${id}-error` : undefined;
 
     return (
         <fieldset
             className='hb-fieldset'
             id={id}
-            aria-describedby={[helpId, listErrorId].filter(Boolean).join(' ') || undefined}
+            aria-describedby={describedBy({id, help, error: listError})}
         >
             <legend>
                 {label}
-                {required && (
-                    <span
-                        className='hb-required'
-                        aria-hidden='true'
-                    >
-                        {'*'}
-                    </span>
-                )}
+                {required && <RequiredMark/>}
             </legend>
             {values.map((value, index) => {
                 const itemId = `${id}-${index}`;
                 const itemError = errors[`${errorKey}.${index}`];
                 const rowLabel = `${itemLabel} ${index + 1}`;
                 return (
-                    <div
+                    <ListRow
 
                         // Rows have no identity beyond their position while being edited.
                         // eslint-disable-next-line react/no-array-index-key
                         key={index}
-                        className='hb-list-row'
+                        id={itemId}
+                        error={itemError}
+                        removeLabel={`Remove ${lowerFirst(rowLabel)}`}
+                        onRemove={() => removeAt(index)}
                     >
-                        <div className='hb-list-row__input'>
-                            <input
-                                id={itemId}
-                                ref={(el) => {
-                                    inputs.current[index] = el;
-                                }}
-                                className='hb-input'
-                                type={inputType}
-                                value={value}
-                                placeholder={placeholder}
-                                aria-label={rowLabel}
-                                aria-invalid={itemError ? true : undefined}
-                                aria-describedby={itemError ? `${itemId}-error` : undefined}
-                                onChange={(e) => update(index, e.target.value)}
-                                onKeyDown={onKeyDown(index)}
-                            />
-                            {itemError && (
-                                <div
-                                    id={`${itemId}-error`}
-                                    className='hb-error'
-                                    role='alert'
-                                >
-                                    {itemError}
-                                </div>
-                            )}
-                        </div>
-                        <button
-                            type='button'
-                            className='hb-btn hb-btn--small'
-                            aria-label={`Remove ${lowerFirst(rowLabel)}`}
-                            onClick={() => removeAt(index)}
-                        >
-                            {'Remove'}
-                        </button>
-                    </div>
+                        <input
+                            id={itemId}
+                            ref={rowInputRef(index)}
+                            className='hb-input'
+                            type={inputType}
+                            value={value}
+                            placeholder={placeholder}
+                            aria-label={rowLabel}
+                            aria-invalid={itemError ? true : undefined}
+                            aria-describedby={describedBy({id: itemId, error: itemError})}
+                            onChange={(e) => update(index, e.target.value)}
+                            onKeyDown={onKeyDown(index)}
+                        />
+                    </ListRow>
                 );
             })}
-            <button
-                ref={addButton}
-                type='button'
-                className='hb-btn hb-btn--small'
+            <AddRowButton
+                buttonRef={addButtonRef}
                 onClick={() => insertAt(values.length)}
             >
                 {`Add ${lowerFirst(itemLabel)}`}
-            </button>
-            {help && (
-                <div
-                    id={helpId}
-                    className='hb-help'
-                >
-                    {help}
-                </div>
-            )}
-            {listError && (
-                <div
-                    id={listErrorId}
-                    className='hb-error'
-                    role='alert'
-                >
-                    {listError}
-                </div>
-            )}
+            </AddRowButton>
+            <FieldMessages
+                id={id}
+                help={help}
+                error={listError}
+            />
         </fieldset>
     );
 }

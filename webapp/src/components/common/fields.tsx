@@ -36,28 +36,60 @@ export function FieldMessages({id, help, error}: DescribedProps) {
     );
 }
 
-function Label({id, label, required}: {id: string; label: React.ReactNode; required?: boolean}) {
+/** Visual "required" asterisk, hidden from screen readers. */
+export function RequiredMark() {
     return (
-        <label htmlFor={id}>
-            {label}
-            {required && (
-                <span
-                    className='hb-required'
-                    aria-hidden='true'
-                >
-                    {'*'}
-                </span>
-            )}
-        </label>
+        <span
+            className='hb-required'
+            aria-hidden='true'
+        >
+            {'*'}
+        </span>
     );
 }
 
-type TextFieldProps = DescribedProps & {
+/** What the block around a control shows: its label and messages. */
+export type FieldFrame = DescribedProps & {
     label: React.ReactNode;
+    required?: boolean;
+};
+
+type LabelledFieldProps = {
+
+    /** Usually the field component's own props; only the frame's part is read. */
+    field: FieldFrame;
+
+    /** The control; it must carry `field.id` so the label points at it. */
+    children: React.ReactNode;
+};
+
+/** A field block: label, the control, then its help and error messages. */
+export function LabelledField({field, children}: LabelledFieldProps) {
+    const {id, label, required, help, error} = field;
+    return (
+        <div className='hb-field'>
+            <label htmlFor={id}>
+                {label}
+                {required && <RequiredMark/>}
+            </label>
+            {children}
+            <FieldMessages
+                id={id}
+                help={help}
+                error={error}
+            />
+        </div>
+    );
+}
+
+/** Props every labelled single-value control takes. */
+type ValueFieldProps = FieldFrame & {
     value: string;
     onChange: (value: string) => void;
+};
+
+type TextFieldProps = ValueFieldProps & {
     type?: string;
-    required?: boolean;
     placeholder?: string;
     multiline?: boolean;
     readOnly?: boolean;
@@ -73,7 +105,7 @@ type TextFieldProps = DescribedProps & {
 };
 
 export function TextField(props: TextFieldProps) {
-    const {id, label, value, onChange, type = 'text', required, placeholder, multiline, readOnly, maxLength, minLength, inputRef, autoComplete, onBlur, inputMode, min, max, spellCheck, help, error} = props;
+    const {id, value, onChange, type = 'text', required, placeholder, multiline, readOnly, maxLength, minLength, inputRef, autoComplete, onBlur, inputMode, min, max, spellCheck, error} = props;
     const common = {
         id,
         value,
@@ -89,12 +121,7 @@ export function TextField(props: TextFieldProps) {
         'aria-required': required || undefined,
     };
     return (
-        <div className='hb-field'>
-            <Label
-                id={id}
-                label={label}
-                required={required}
-            />
+        <LabelledField field={props}>
             {multiline ? (
                 <textarea
                     {...common}
@@ -115,34 +142,42 @@ export function TextField(props: TextFieldProps) {
                     onChange={(e) => onChange(e.target.value)}
                 />
             )}
-            <FieldMessages
-                id={id}
-                help={help}
-                error={error}
-            />
+        </LabelledField>
+    );
+}
+
+type InputRowFieldProps = {
+    id: string;
+    label: React.ReactNode;
+
+    /** The input labelled by `label`, followed by its buttons. */
+    row: React.ReactNode;
+
+    /** What goes under the row: help, errors, confirmations. */
+    children?: React.ReactNode;
+};
+
+/** A field whose input shares a row with buttons such as Copy or Show. */
+export function InputRowField({id, label, row, children}: InputRowFieldProps) {
+    return (
+        <div className='hb-field'>
+            <label htmlFor={id}>{label}</label>
+            <div className='hb-row'>{row}</div>
+            {children}
         </div>
     );
 }
 
-type SelectFieldProps = DescribedProps & {
-    label: React.ReactNode;
-    value: string;
-    onChange: (value: string) => void;
-    required?: boolean;
+type SelectFieldProps = ValueFieldProps & {
     children: React.ReactNode;
     selectRef?: React.Ref<HTMLSelectElement>;
     disabled?: boolean;
 };
 
 export function SelectField(props: SelectFieldProps) {
-    const {id, label, value, onChange, required, children, selectRef, disabled, help, error} = props;
+    const {id, value, onChange, required, children, selectRef, disabled, error} = props;
     return (
-        <div className='hb-field'>
-            <Label
-                id={id}
-                label={label}
-                required={required}
-            />
+        <LabelledField field={props}>
             <select
                 id={id}
                 ref={selectRef}
@@ -156,12 +191,7 @@ export function SelectField(props: SelectFieldProps) {
             >
                 {children}
             </select>
-            <FieldMessages
-                id={id}
-                help={help}
-                error={error}
-            />
-        </div>
+        </LabelledField>
     );
 }
 
@@ -186,7 +216,7 @@ export function CheckboxField({id, label, checked, onChange, help, disabled}: Ch
                     type='checkbox'
                     checked={checked}
                     disabled={disabled}
-                    aria-describedby={help ? `${id}-help` : undefined}
+                    aria-describedby={describedBy({id, help})}
                     onChange={(e) => onChange(e.target.checked)}
                 />
                 {label}
@@ -234,6 +264,31 @@ export function ErrorBanner({message, id}: {message?: string | null; id?: string
             role='alert'
         >
             {message}
+        </div>
+    );
+}
+
+/** Outcome of an action the user started (send test, replay, toggle), shown until the next one. */
+export type StatusMessage = {ok: boolean; text: string};
+
+type StatusBannerProps = {
+    status: StatusMessage | null | undefined;
+
+    /** Banner tone of a success; failures are always errors. */
+    okTone?: 'success' | 'info';
+};
+
+/** Banner for a StatusMessage: a polite status on success, an alert on failure. */
+export function StatusBanner({status, okTone = 'success'}: StatusBannerProps) {
+    if (!status) {
+        return null;
+    }
+    return (
+        <div
+            className={`hb-banner ${status.ok ? `hb-banner--${okTone}` : 'hb-banner--error'}`}
+            role={status.ok ? 'status' : 'alert'}
+        >
+            {status.text}
         </div>
     );
 }

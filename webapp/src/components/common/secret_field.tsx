@@ -1,7 +1,7 @@
 import React, {useRef, useState} from 'react';
 
 import CopyButton from './copy_button';
-import {ErrorBanner} from './fields';
+import {describedBy, ErrorBanner, FieldMessages, InputRowField} from './fields';
 
 type Props = {
     id: string;
@@ -51,48 +51,52 @@ export default function SecretField({id, label, value, help, onRegenerate, regen
     };
 
     return (
-        <div className='hb-field'>
-            <label htmlFor={id}>{label}</label>
-            <div className='hb-row'>
-                <input
-                    id={id}
-                    className='hb-input'
-                    type={shown || !value ? 'text' : 'password'}
-                    value={value || emptyText}
-                    readOnly={true}
-                    autoComplete='off'
-                    spellCheck={false}
-                    aria-describedby={help ? `${id}-help` : undefined}
-                />
-                {value && (
-                    <>
+        <InputRowField
+            id={id}
+            label={label}
+            row={(
+                <>
+                    <input
+                        id={id}
+                        className='hb-input'
+                        type={shown || !value ? 'text' : 'password'}
+                        value={value || emptyText}
+                        readOnly={true}
+                        autoComplete='off'
+                        spellCheck={false}
+                        aria-describedby={describedBy({id, help})}
+                    />
+                    {value && (
+                        <>
+                            <button
+                                type='button'
+                                className='hb-btn hb-btn--small'
+                                aria-pressed={shown}
+                                aria-label={`${shown ? 'Hide' : 'Show'} ${label}`}
+                                onClick={() => setShown(!shown)}
+                            >
+                                {shown ? 'Hide' : 'Show'}
+                            </button>
+                            <CopyButton
+                                value={value}
+                                label={label}
+                            />
+                        </>
+                    )}
+                    {onRegenerate && !confirming && (
                         <button
+                            ref={regenButton}
                             type='button'
                             className='hb-btn hb-btn--small'
-                            aria-pressed={shown}
-                            aria-label={`${shown ? 'Hide' : 'Show'} ${label}`}
-                            onClick={() => setShown(!shown)}
+                            aria-label={`Regenerate ${label}`}
+                            onClick={startConfirm}
                         >
-                            {shown ? 'Hide' : 'Show'}
+                            {'Regenerate'}
                         </button>
-                        <CopyButton
-                            value={value}
-                            label={label}
-                        />
-                    </>
-                )}
-                {onRegenerate && !confirming && (
-                    <button
-                        ref={regenButton}
-                        type='button'
-                        className='hb-btn hb-btn--small'
-                        aria-label={`Regenerate ${label}`}
-                        onClick={startConfirm}
-                    >
-                        {'Regenerate'}
-                    </button>
-                )}
-            </div>
+                    )}
+                </>
+            )}
+        >
             {confirming && (
                 <div
                     className='hb-banner hb-banner--info'
@@ -121,15 +125,11 @@ export default function SecretField({id, label, value, help, onRegenerate, regen
                     </div>
                 </div>
             )}
-            {help && (
-                <div
-                    id={`${id}-help`}
-                    className='hb-help'
-                >
-                    {help}
-                </div>
-            )}
+            <FieldMessages
+                id={id}
+                help={help}
+            />
             <ErrorBanner message={error}/>
-        </div>
+        </InputRowField>
     );
 }

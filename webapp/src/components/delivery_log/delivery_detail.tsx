@@ -4,9 +4,11 @@ import {fetchDeliveries, fetchDeliveryDetail, replayDelivery} from '../../action
 import {useAppDispatch, useHostSelector} from '../../hooks';
 import {getDeliveryDetail} from '../../selectors';
 import type {Delivery} from '../../types';
-import {ErrorBanner} from '../common/fields';
+import {ErrorBanner, StatusBanner} from '../common/fields';
+import type {StatusMessage} from '../common/fields';
+import ViewToolbar from '../common/view_toolbar';
 
-import {formatLatency, formatTime, StatusBadge} from './delivery_format';
+import {formatLatency, formatTime, queuedDeliveryStatus, StatusBadge} from './delivery_format';
 
 type Props = {
     deliveryId: string;
@@ -38,11 +40,44 @@ function Headers({headers}: {headers?: Record<string, string>}) {
     );
 }
 
+type RecordedMessageProps = {
+    title: 'Request' | 'Response';
+    record?: {headers: Record<string, string>; body: string};
+
+    /** Shown instead when nothing was recorded. */
+    emptyText: string;
+
+    /** Lines before the headers, such as the request line. */
+    children?: React.ReactNode;
+};
+
+/** One side of the HTTP exchange: its headers and pretty-printed body. */
+function RecordedMessage({title, record, emptyText, children}: RecordedMessageProps) {
+    return (
+        <>
+            <h5>{title}</h5>
+            {record ? (
+                <>
+                    {children}
+                    <Headers headers={record.headers}/>
+                    <pre
+                        className='hb-code'
+                        aria-label={`${title} body`}
+                        tabIndex={0}
+                    >
+                        {prettyBody(record.body)}
+                    </pre>
+                </>
+            ) : <p className='hb-help'>{emptyText}</p>}
+        </>
+    );
+}
+
 export default function DeliveryDetail({deliveryId, hookId, summary, onBack}: Props) {
     const dispatch = useAppDispatch();
     const detail = useHostSelector((state) => getDeliveryDetail(state, deliveryId));
     const [loadError, setLoadError] = useState<string | null>(null);
-    const [replayStatus, setReplayStatus] = useState<{ok: boolean; text: string} | null>(null);
+    const [replayStatus, setReplayStatus] = useState<StatusMessage | null>(null);
     const [replaying, setReplaying] = useState(false);
     const headingRef = useRef<HTMLHeadingElement>(null);
     const delivery = detail ?? summary;
@@ -60,27 +95,22 @@ export default function DeliveryDetail({deliveryId, hookId, summary, onBack}: Pr
     const replay = async () => {
         setReplaying(true);
         setReplayStatus(null);
-        const result = await dispatch(replayDelivery(deliveryId));
+        const status = queuedDeliveryStatus(await dispatch(replayDelivery(deliveryId)), (id) => `Replay queued as delivery ${id}.`);
         setReplaying(false);
-        if (result.error) {
-            setReplayStatus({ok: false, text: result.error.message});
-            return;
+        setReplayStatus(status);
+        if (status.ok) {
+            dispatch(fetchDeliveries(hookId));
         }
-        setReplayStatus({ok: true, text: `Replay queued as delivery ${result.data.delivery_id}.`});
-        dispatch(fetchDeliveries(hookId));
     };
 
     return (
         <section aria-labelledby='hb-delivery-detail-heading'>
-            <div className='hb-toolbar'>
-                <h4
-                    id='hb-delivery-detail-heading'
-                    ref={headingRef}
-                    tabIndex={-1}
-                    className='hb-toolbar__title'
-                >
-                    {`Delivery ${deliveryId}`}
-                </h4>
+            <ViewToolbar
+                headingId='hb-delivery-detail-heading'
+                headingRef={headingRef}
+                title={`Delivery ${deliveryId}`}
+                level={4}
+            >
                 <button
                     type='button'
                     className='hb-btn hb-btn--primary hb-btn--small'
@@ -96,15 +126,8 @@ export default function DeliveryDetail({deliveryId, hookId, summary, onBack}: Pr
                 >
                     {'Back to deliveries'}
                 </button>
-            </div>
-            {replayStatus && (
-                <div
-                    className={`hb-banner ${replayStatus.ok ? 'hb-banner--success' : 'hb-banner--error'}`}
-                    role={replayStatus.ok ? 'status' : 'alert'}
-                >
-                    {replayStatus.text}
-                </div>
-            )}
+            </ViewToolbar>
+            <StatusBanner status={replayStatus}/>
             <ErrorBanner message={loadError}/>
             {!delivery && !loadError && <p role='status'>{'Loading…'}</p>}
             {delivery && (
@@ -151,33 +174,18 @@ export default function DeliveryDetail({deliveryId, hookId, summary, onBack}: Pr
                             )}
                         </tbody>
                     </table>
-                    <h5>{'Request'}</h5>
-                    {delivery.request ? (
-                        <>
-                            <p><code>{`POST ${delivery.request.url}`}</code></p>
-                            <Headers headers={delivery.request.headers}/>
-                            <pre
-                                className='hb-code'
-                                aria-label='Request body'
-                                tabIndex={0}
-                            >
-                                {prettyBody(delivery.request.body)}
-                            </pre>
-                        </>
-                    ) : <p className='hb-help'>{'Not recorded.'}</p>}
-                    <h5>{'Response'}</h5>
-                    {delivery.response ? (
-                        <>
-                            <Headers headers={delivery.response.headers}/>
-                            <pre
-                                className='hb-code'
-                                aria-label='Response body'
-                                tabIndex={0}
-                            >
-                                {prettyBody(delivery.response.body)}
-                            </pre>
-                        </>
-                    ) : <p className='hb-help'>{'No response recorded.'}</p>}
+                    <RecordedMessage
+                        title='Request'
+                        record={delivery.request}
+                        emptyText='Not recorded.'
+                    >
+                        {delivery.request && <p><code>{`POST ${delivery.request.url}`}</code></p>}
+                    </RecordedMessage>
+                    <RecordedMessage
+                        title='Response'
+                        record={delivery.response}
+                        emptyText='No response recorded.'
+                    />
                 </>
             )}
         </section>

@@ -1,6 +1,8 @@
 import React from 'react';
 
+import type {ActionResult} from '../../actions';
 import type {DeliveryStatus} from '../../types';
+import type {StatusMessage} from '../common/fields';
 
 const STATUS_TEXT: Record<DeliveryStatus, string> = {
     pending: 'Pending',
@@ -22,4 +24,16 @@ export function formatLatency(ms?: number): string {
         return '—';
     }
     return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** Answer of the requests that queue a new delivery: a test event or a replay. */
+export type QueuedDelivery = {delivery_id: string};
+
+/** Status line for a request that queues a delivery; `describe` words the success. */
+export function queuedDeliveryStatus(result: ActionResult<QueuedDelivery>, describe: (deliveryId: string) => string): StatusMessage {
+    return result.error ? {ok: false, text: result.error.message} : {ok: true, text: describe(result.data.delivery_id)};
+}
+
+export function testEventQueued(deliveryId: string): string {
+    return `Test event queued (delivery ${deliveryId}).`;
 }

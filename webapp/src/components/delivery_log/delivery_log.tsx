@@ -1,13 +1,17 @@
 import React, {useCallback, useEffect, useRef, useState} from 'react';
 
 import {fetchDeliveries, fetchStats, replayDelivery, testOutgoingHook} from '../../actions';
+import type {ActionResult, Thunk} from '../../actions';
 import {useAppDispatch, useHostSelector} from '../../hooks';
 import {getDeliveries, getOutgoingHook, getStats} from '../../selectors';
 import type {Delivery} from '../../types';
-import {ErrorBanner} from '../common/fields';
+import {ErrorBanner, StatusBanner} from '../common/fields';
+import type {StatusMessage} from '../common/fields';
+import ViewToolbar from '../common/view_toolbar';
 
 import DeliveryDetail from './delivery_detail';
-import {formatLatency, formatTime, StatusBadge} from './delivery_format';
+import {formatLatency, formatTime, queuedDeliveryStatus, StatusBadge, testEventQueued} from './delivery_format';
+import type {QueuedDelivery} from './delivery_format';
 import StatsChart from './stats_chart';
 
 export const DELIVERY_PAGE_SIZE = 50;
@@ -16,8 +20,6 @@ type Props = {
     hookId: string;
     onBack: () => void;
 };
-
-type Status = {ok: boolean; text: string};
 
 export default function DeliveryLog({hookId, onBack}: Props) {
     const dispatch = useAppDispatch();
@@ -29,7 +31,7 @@ export default function DeliveryLog({hookId, onBack}: Props) {
     const [page, setPage] = useState(0);
     const [hasMore, setHasMore] = useState(false);
     const [selected, setSelected] = useState<string | null>(null);
-    const [status, setStatus] = useState<Status | null>(null);
+    const [status, setStatus] = useState<StatusMessage | null>(null);
     const headingRef = useRef<HTMLHeadingElement>(null);
     const lastOpened = useRef<string | null>(null);
 
@@ -66,27 +68,18 @@ export default function DeliveryLog({hookId, onBack}: Props) {
         }
     }, [selected]);
 
-    const replay = async (delivery: Delivery) => {
+    // Both add a delivery, so the log reloads to show it.
+    const queueDelivery = async (request: Thunk<ActionResult<QueuedDelivery>>, describe: (deliveryId: string) => string) => {
         setStatus(null);
-        const result = await dispatch(replayDelivery(delivery.id));
-        if (result.error) {
-            setStatus({ok: false, text: result.error.message});
-            return;
+        const next = queuedDeliveryStatus(await dispatch(request), describe);
+        setStatus(next);
+        if (next.ok) {
+            load(0);
         }
-        setStatus({ok: true, text: `Replay of ${delivery.id} queued as delivery ${result.data.delivery_id}.`});
-        load(0);
     };
 
-    const sendTest = async () => {
-        setStatus(null);
-        const result = await dispatch(testOutgoingHook(hookId));
-        if (result.error) {
-            setStatus({ok: false, text: result.error.message});
-            return;
-        }
-        setStatus({ok: true, text: `Test event queued (delivery ${result.data.delivery_id}).`});
-        load(0);
-    };
+    const replay = (delivery: Delivery) => queueDelivery(replayDelivery(delivery.id), (id) => `Replay of ${delivery.id} queued as delivery ${id}.`);
+    const sendTest = () => queueDelivery(testOutgoingHook(hookId), testEventQueued);
 
     if (selected) {
         return (
@@ -104,15 +97,11 @@ export default function DeliveryLog({hookId, onBack}: Props) {
 
     return (
         <section aria-labelledby='hb-delivery-log-heading'>
-            <div className='hb-toolbar'>
-                <h3
-                    id='hb-delivery-log-heading'
-                    ref={headingRef}
-                    tabIndex={-1}
-                    className='hb-toolbar__title'
-                >
-                    {`Deliveries of ${title}`}
-                </h3>
+            <ViewToolbar
+                headingId='hb-delivery-log-heading'
+                headingRef={headingRef}
+                title={`Deliveries of ${title}`}
+            >
                 <button
                     type='button'
                     className='hb-btn hb-btn--small'
@@ -135,15 +124,8 @@ export default function DeliveryLog({hookId, onBack}: Props) {
                 >
                     {'Back to list'}
                 </button>
-            </div>
-            {status && (
-                <div
-                    className={`hb-banner ${status.ok ? 'hb-banner--success' : 'hb-banner--error'}`}
-                    role={status.ok ? 'status' : 'alert'}
-                >
-                    {status.text}
-                </div>
-            )}
+            </ViewToolbar>
+            <StatusBanner status={status}/>
             <StatsChart buckets={buckets}/>
             <ErrorBanner message={error}/>
             {loading && list.length === 0 && <p role='status'>{'Loading…'}</p>}

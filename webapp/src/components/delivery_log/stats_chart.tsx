@@ -52,6 +52,44 @@ function formatRate(rate: number | null): string {
     return `${rate.toFixed(rate === 100 || rate === 0 ? 0 : 1)}% succeeded`;
 }
 
+type PanelScaleProps = {
+    top: number;
+    height: number;
+    maxLabel: string;
+    minLabel: string;
+};
+
+/** Y-axis labels at the top and bottom of one chart panel, plus its baseline. */
+function PanelScale({top, height, maxLabel, minLabel}: PanelScaleProps) {
+    // Half a pixel puts the 1px baseline on a pixel row instead of across two.
+    const baseline = top + height + 0.5;
+    return (
+        <>
+            <text
+                className='hb-chart__axis'
+                x={0}
+                y={top + 8}
+            >
+                {maxLabel}
+            </text>
+            <text
+                className='hb-chart__axis'
+                x={0}
+                y={top + height}
+            >
+                {minLabel}
+            </text>
+            <line
+                className='hb-chart__grid'
+                x1={LEFT}
+                x2={WIDTH - RIGHT}
+                y1={baseline}
+                y2={baseline}
+            />
+        </>
+    );
+}
+
 /**
  * Hourly success rate (stacked bars) over p50/p95 latency (lines) for the
  * last 24 hours. Plain SVG keeps the bundle free of a chart library.
@@ -87,26 +125,11 @@ export default function StatsChart({buckets}: Props) {
                 role='img'
                 aria-label={description}
             >
-                <text
-                    className='hb-chart__axis'
-                    x={0}
-                    y={TOP + 8}
-                >
-                    {'100%'}
-                </text>
-                <text
-                    className='hb-chart__axis'
-                    x={0}
-                    y={TOP + RATE_HEIGHT}
-                >
-                    {'0%'}
-                </text>
-                <line
-                    className='hb-chart__grid'
-                    x1={LEFT}
-                    x2={WIDTH - RIGHT}
-                    y1={TOP + RATE_HEIGHT + 0.5}
-                    y2={TOP + RATE_HEIGHT + 0.5}
+                <PanelScale
+                    top={TOP}
+                    height={RATE_HEIGHT}
+                    maxLabel='100%'
+                    minLabel='0%'
                 />
                 {data.map((b, i) => {
                     const finished = (b.ok || 0) + (b.failed || 0);
@@ -150,26 +173,11 @@ export default function StatsChart({buckets}: Props) {
                         </g>
                     );
                 })}
-                <text
-                    className='hb-chart__axis'
-                    x={0}
-                    y={latencyTop + 8}
-                >
-                    {`${Math.round(maxLatency)}ms`}
-                </text>
-                <text
-                    className='hb-chart__axis'
-                    x={0}
-                    y={latencyTop + LATENCY_HEIGHT}
-                >
-                    {'0ms'}
-                </text>
-                <line
-                    className='hb-chart__grid'
-                    x1={LEFT}
-                    x2={WIDTH - RIGHT}
-                    y1={latencyTop + LATENCY_HEIGHT + 0.5}
-                    y2={latencyTop + LATENCY_HEIGHT + 0.5}
+                <PanelScale
+                    top={latencyTop}
+                    height={LATENCY_HEIGHT}
+                    maxLabel={`${Math.round(maxLatency)}ms`}
+                    minLabel='0ms'
                 />
                 <polyline
                     className='hb-chart__p50'

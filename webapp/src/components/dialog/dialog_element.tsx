@@ -1,11 +1,11 @@
-import React, {useEffect, useMemo, useRef, useState} from 'react';
+import React, {useEffect, useRef, useState} from 'react';
 
 import type {DialogElement as Element} from '@mattermost/types/integrations';
 
-import {useHostSelector} from '../../hooks';
-import {getCurrentTeamId, getSortedUserOptions, makeGetTeamChannels} from '../../selectors';
-import type {DialogLookupItem, HostState} from '../../types';
-import {describedBy, FieldMessages} from '../common/fields';
+import type {DialogLookupItem} from '../../types';
+import {describedBy, FieldMessages, LabelledField} from '../common/fields';
+import {OptionList, useDataSourceOptions} from '../common/select_options';
+import type {SelectOption} from '../common/select_options';
 
 import {fromLocalInputValue, toLocalInputValue} from './dialog_utils';
 import type {DialogValue} from './dialog_utils';
@@ -29,46 +29,19 @@ type Props = {
     lookup: LookupFn;
 };
 
-type Option = {text: string; value: string};
-
-function Label({id, element}: {id: string; element: Element}) {
-    return (
-        <label htmlFor={id}>
-            {element.display_name}
-            {element.optional ? (
-                <span className='hb-help'>{' (optional)'}</span>
-            ) : (
-                <span
-                    className='hb-required'
-                    aria-hidden='true'
-                >
-                    {'*'}
-                </span>
-            )}
-        </label>
-    );
+/** "(optional)" after the name of a field the user may leave empty. */
+function OptionalHint({element}: {element: Element}) {
+    return element.optional ? <span className='hb-help'>{' (optional)'}</span> : null;
 }
 
-function staticOptions(element: Element): Option[] {
+function staticOptions(element: Element): SelectOption[] {
     return (element.options ?? []).
         filter((o) => o && o.value !== undefined && o.value !== null).
         map((o) => ({text: String(o.text ?? o.value), value: String(o.value)}));
 }
 
-function useSourceOptions(element: Element): Option[] {
-    const teamId = useHostSelector(getCurrentTeamId);
-    const getTeamChannels = useMemo(makeGetTeamChannels, []);
-    const channels = useHostSelector((state: HostState) => getTeamChannels(state, teamId));
-    const users = useHostSelector(getSortedUserOptions);
-    return useMemo(() => {
-        if (element.data_source === 'users') {
-            return users.map((u) => ({text: u.label, value: u.id}));
-        }
-        if (element.data_source === 'channels') {
-            return channels.map((c) => ({text: c.display_name || c.name, value: c.id}));
-        }
-        return staticOptions(element);
-    }, [element, users, channels]);
+function useSourceOptions(element: Element): SelectOption[] {
+    return useDataSourceOptions(element.data_source) ?? staticOptions(element);
 }
 
 function SelectInput({element, value, onChange, id, common, options}: {
@@ -77,7 +50,7 @@ function SelectInput({element, value, onChange, id, common, options}: {
     onChange: Props['onChange'];
     id: string;
     common: Record<string, unknown>;
-    options: Option[];
+    options: SelectOption[];
 }) {
     if (element.multiselect) {
         const selected = Array.isArray(value) ? value : [];
@@ -90,14 +63,7 @@ function SelectInput({element, value, onChange, id, common, options}: {
                 value={selected}
                 onChange={(e) => onChange(element.name, Array.from(e.target.selectedOptions).map((o) => o.value))}
             >
-                {options.map((o) => (
-                    <option
-                        key={o.value}
-                        value={o.value}
-                    >
-                        {o.text}
-                    </option>
-                ))}
+                <OptionList options={options}/>
             </select>
         );
     }
@@ -111,14 +77,7 @@ function SelectInput({element, value, onChange, id, common, options}: {
             onChange={(e) => onChange(element.name, e.target.value || null)}
         >
             <option value=''>{element.placeholder || 'Select an option…'}</option>
-            {options.map((o) => (
-                <option
-                    key={o.value}
-                    value={o.value}
-                >
-                    {o.text}
-                </option>
-            ))}
+            <OptionList options={options}/>
         </select>
     );
 }
@@ -148,7 +107,7 @@ function DynamicSelect({element, value, onChange, id, common, lookup}: {
     lookup: LookupFn;
 }) {
     const [query, setQuery] = useState('');
-    const [items, setItems] = useState<Option[]>([]);
+    const [items, setItems] = useState<SelectOption[]>([]);
     const [loading, setLoading] = useState(false);
     const [lookupError, setLookupError] = useState<string | null>(null);
     const known = useRef<Record<string, string>>({});
@@ -275,7 +234,7 @@ export default function DialogElement({element, value, onChange, error, id, look
             >
                 <legend>
                     {element.display_name}
-                    {element.optional && <span className='hb-help'>{' (optional)'}</span>}
+                    <OptionalHint element={element}/>
                 </legend>
                 {options.map((o, i) => (
                     <label
@@ -304,6 +263,7 @@ export default function DialogElement({element, value, onChange, error, id, look
 
     let control: React.ReactNode;
     const text = typeof value === 'string' ? value : '';
+    const selectProps = {element, value, onChange, id, common};
     switch (element.type) {
     case 'textarea':
         control = (
@@ -322,22 +282,10 @@ export default function DialogElement({element, value, onChange, error, id, look
     case 'select':
         control = element.data_source === 'dynamic' ? (
             <DynamicSelect
-                element={element}
-                value={value}
-                onChange={onChange}
-                id={id}
-                common={common}
+                {...selectProps}
                 lookup={lookup}
             />
-        ) : (
-            <SourceSelect
-                element={element}
-                value={value}
-                onChange={onChange}
-                id={id}
-                common={common}
-            />
-        );
+        ) : <SourceSelect {...selectProps}/>;
         break;
     case 'date':
         control = (
@@ -381,17 +329,21 @@ export default function DialogElement({element, value, onChange, error, id, look
     }
 
     return (
-        <div className='hb-field'>
-            <Label
-                id={id}
-                element={element}
-            />
+        <LabelledField
+            field={{
+                id,
+                label: (
+                    <>
+                        {element.display_name}
+                        <OptionalHint element={element}/>
+                    </>
+                ),
+                required: !element.optional,
+                help,
+                error,
+            }}
+        >
             {control}
-            <FieldMessages
-                id={id}
-                help={help}
-                error={error}
-            />
-        </div>
+        </LabelledField>
     );
 }

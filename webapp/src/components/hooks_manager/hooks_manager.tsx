@@ -24,6 +24,11 @@ type Props = {
     initialTab?: HookKind;
 };
 
+const CREATED_NOTICE: Record<HookKind, string> = {
+    incoming: 'Incoming webhook created. Copy its URL below and give it to the sending application.',
+    outgoing: 'Outgoing webhook created. Its token and signing secret are shown below.',
+};
+
 // Views unmount when switching, so the opener is found again by its label.
 function accessibleText(element: HTMLElement): string {
     return element.getAttribute('aria-label') ?? element.textContent ?? '';
@@ -111,6 +116,21 @@ export default function HooksManager({channelId = null, initialTab}: Props) {
         }
     };
 
+    // Leaving the list remembers the opener so coming back can focus it again.
+    const leaveListFor = (next: ManagerView) => {
+        rememberFocus();
+        setView(next);
+    };
+
+    const editorProps = (hook: HookKind, id: string | undefined, notice: string | undefined) => ({
+        teamId,
+        hookId: id,
+        defaultChannelId: channelId,
+        notice,
+        onCancel: backToList,
+        onSaved: (saved: {id: string}, created: boolean) => setView({kind: 'edit', hook, id: saved.id, notice: created ? CREATED_NOTICE[hook] : 'Changes saved.'}),
+    });
+
     let content: React.ReactNode;
     if (!teamId) {
         content = <p>{'Join a team to manage its webhooks.'}</p>;
@@ -118,29 +138,15 @@ export default function HooksManager({channelId = null, initialTab}: Props) {
         content = (
             <IncomingEditor
                 key={view.id ?? 'new'}
-                teamId={teamId}
-                hookId={view.id}
-                defaultChannelId={channelId}
-                notice={view.notice}
-                onCancel={backToList}
-                onSaved={(hook, created) => setView(created ?
-                    {kind: 'edit', hook: 'incoming', id: hook.id, notice: 'Incoming webhook created. Copy its URL below and give it to the sending application.'} :
-                    {kind: 'edit', hook: 'incoming', id: hook.id, notice: 'Changes saved.'})}
+                {...editorProps(view.hook, view.id, view.notice)}
             />
         );
     } else if (view.kind === 'edit' && view.hook === 'outgoing') {
         content = (
             <OutgoingEditor
                 key={view.id ?? 'new'}
-                teamId={teamId}
-                hookId={view.id}
-                defaultChannelId={channelId}
-                notice={view.notice}
-                onCancel={backToList}
+                {...editorProps(view.hook, view.id, view.notice)}
                 onShowDeliveries={(id) => setView({kind: 'deliveries', id})}
-                onSaved={(hook, created) => setView(created ?
-                    {kind: 'edit', hook: 'outgoing', id: hook.id, notice: 'Outgoing webhook created. Its token and signing secret are shown below.'} :
-                    {kind: 'edit', hook: 'outgoing', id: hook.id, notice: 'Changes saved.'})}
             />
         );
     } else if (view.kind === 'deliveries') {
@@ -154,32 +160,17 @@ export default function HooksManager({channelId = null, initialTab}: Props) {
         content = (
             <IncomingList
                 teamId={teamId}
-                onCreate={() => {
-                    rememberFocus();
-                    setView({kind: 'edit', hook: 'incoming'});
-                }}
-                onEdit={(id) => {
-                    rememberFocus();
-                    setView({kind: 'edit', hook: 'incoming', id});
-                }}
+                onCreate={() => leaveListFor({kind: 'edit', hook: 'incoming'})}
+                onEdit={(id) => leaveListFor({kind: 'edit', hook: 'incoming', id})}
             />
         );
     } else {
         content = (
             <OutgoingList
                 teamId={teamId}
-                onCreate={() => {
-                    rememberFocus();
-                    setView({kind: 'edit', hook: 'outgoing'});
-                }}
-                onEdit={(id) => {
-                    rememberFocus();
-                    setView({kind: 'edit', hook: 'outgoing', id});
-                }}
-                onShowDeliveries={(id) => {
-                    rememberFocus();
-                    setView({kind: 'deliveries', id});
-                }}
+                onCreate={() => leaveListFor({kind: 'edit', hook: 'outgoing'})}
+                onEdit={(id) => leaveListFor({kind: 'edit', hook: 'outgoing', id})}
+                onShowDeliveries={(id) => leaveListFor({kind: 'deliveries', id})}
             />
         );
     }

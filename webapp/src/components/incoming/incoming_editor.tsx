@@ -1,16 +1,13 @@
-import React, {useEffect, useId, useRef, useState} from 'react';
+import React, {useState} from 'react';
 
 import {createIncomingHook, incomingToInput, regenIncomingSecret, updateIncomingHook} from '../../actions';
 import {useAppDispatch, useHostSelector} from '../../hooks';
 import {getIncomingHook} from '../../selectors';
 import type {IncomingHook, IncomingHookInput, SignatureMode} from '../../types';
-import {cleanList, hasErrors, Limits, validateIncoming} from '../../validation';
-import type {FieldErrors} from '../../validation';
-import ChannelSelect from '../common/channel_select';
+import {cleanList, validateIncoming} from '../../validation';
 import CopyButton from '../common/copy_button';
-import EditableList from '../common/editable_list';
-import {CheckboxField, ErrorBanner, SelectField, TextField} from '../common/fields';
-import {focusFirstInvalid, mapServerError} from '../hooks_manager/form_utils';
+import {CheckboxField, describedBy, FieldMessages, InputRowField, SelectField, TextField} from '../common/fields';
+import {DraftListField, finishHookInput, HookChannelField, HookEditorForm, HookNameFields, PostAsFields, useHookEditor} from '../hooks_manager/hook_editor';
 
 const KNOWN_FIELDS = ['display_name', 'description', 'channel_id', 'channel_locked', 'username', 'icon_url', 'secret', 'signature_mode', 'allowed_ips', 'rate_limit', 'enabled'] as const;
 
@@ -59,33 +56,16 @@ function secretHelp(mode: SignatureMode): string {
 export default function IncomingEditor({teamId, hookId, defaultChannelId, notice, onSaved, onCancel}: Props) {
     const dispatch = useAppDispatch();
     const hook = useHostSelector((state) => (hookId ? getIncomingHook(state, hookId) : undefined));
-    const [draft, setDraft] = useState<Draft>(() => (hook ? draftFromHook(hook) : newDraft(teamId, defaultChannelId ?? '')));
+    const editor = useHookEditor<IncomingHook, Draft>({
+        hookId,
+        initialDraft: () => (hook ? draftFromHook(hook) : newDraft(teamId, defaultChannelId ?? '')),
+        knownFields: KNOWN_FIELDS,
+        onSaved,
+    });
+    const {draft, setDraft, set, errors, fieldId} = editor;
     const [rateLimitText, setRateLimitText] = useState(String(draft.rate_limit.per_minute));
-    const [errors, setErrors] = useState<FieldErrors>({});
-    const [formError, setFormError] = useState<string | null>(null);
-    const [saving, setSaving] = useState(false);
     const [showSecret, setShowSecret] = useState(false);
     const [regenStatus, setRegenStatus] = useState<string | null>(null);
-    const [focusRequest, setFocusRequest] = useState(0);
-    const formRef = useRef<HTMLFormElement>(null);
-    const headingRef = useRef<HTMLHeadingElement>(null);
-    const base = useId();
-    const fieldId = (name: string) => `${base}-${name}`;
-    const isNew = !hookId;
-
-    useEffect(() => {
-        if (focusRequest) {
-            focusFirstInvalid(formRef.current);
-        }
-    }, [focusRequest]);
-
-    useEffect(() => {
-        headingRef.current?.focus();
-    }, [hookId]);
-
-    const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
-        setDraft((d) => ({...d, [key]: value}));
-    };
 
     const buildInput = (): IncomingHookInput => {
         const {secret, ...rest} = draft;
@@ -94,51 +74,22 @@ export default function IncomingEditor({teamId, hookId, defaultChannelId, notice
         if (draft.signature.mode !== 'none' && secret) {
             signature.secret = secret;
         }
-        const input: IncomingHookInput = {
+        return finishHookInput({
             ...rest,
-            display_name: rest.display_name.trim(),
-            description: rest.description.trim(),
-            username: rest.username.trim(),
-            icon_url: rest.icon_url.trim(),
             allowed_ips: cleanList(rest.allowed_ips),
             rate_limit: {per_minute: perMinute},
             signature,
-        };
-        if (hookId) {
-            input.id = hookId;
-        } else {
-            delete input.id;
-        }
-        return input;
+        }, hookId);
     };
 
-    const onSubmit = async (event: React.FormEvent) => {
-        event.preventDefault();
-        if (saving) {
-            return;
-        }
+    const onSubmit = editor.submitWith(() => {
         const input = buildInput();
         setDraft((d) => ({...d, allowed_ips: input.allowed_ips}));
-        const validation = validateIncoming(input);
-        setFormError(null);
-        if (hasErrors(validation)) {
-            setErrors(validation);
-            setFocusRequest((n) => n + 1);
-            return;
-        }
-        setErrors({});
-        setSaving(true);
-        const result = hookId ? await dispatch(updateIncomingHook(hookId, input)) : await dispatch(createIncomingHook(input));
-        setSaving(false);
-        if (result.error) {
-            const mapped = mapServerError(result.error, KNOWN_FIELDS);
-            setErrors(mapped.fieldErrors);
-            setFormError(mapped.formError);
-            setFocusRequest((n) => n + 1);
-            return;
-        }
-        onSaved(result.data, isNew);
-    };
+        return {
+            validation: validateIncoming(input),
+            save: () => (hookId ? dispatch(updateIncomingHook(hookId, input)) : dispatch(createIncomingHook(input))),
+        };
+    });
 
     const onRegenerateSecret = async () => {
         if (!hookId) {
@@ -155,80 +106,44 @@ export default function IncomingEditor({teamId, hookId, defaultChannelId, notice
         setRegenStatus('A new secret was generated. Update the sender before it sends again.');
     };
 
-    if (hookId && !hook) {
-        return <p>{'This webhook no longer exists.'}</p>;
-    }
-
     return (
-        <form
-            ref={formRef}
-            noValidate={true}
+        <HookEditorForm
+            editor={editor}
+            kind='incoming'
+            hook={hook}
+            notice={notice}
             onSubmit={onSubmit}
-            aria-labelledby={fieldId('heading')}
+            onCancel={onCancel}
+            enabledHelp='A disabled webhook rejects requests but keeps its URL.'
         >
-            <div className='hb-toolbar'>
-                <h3
-                    id={fieldId('heading')}
-                    ref={headingRef}
-                    tabIndex={-1}
-                    className='hb-toolbar__title'
-                >
-                    {isNew ? 'Add incoming webhook' : `Edit ${hook?.display_name || 'incoming webhook'}`}
-                </h3>
-            </div>
-            {notice && (
-                <div
-                    className='hb-banner hb-banner--success'
-                    role='status'
-                >
-                    {notice}
-                </div>
-            )}
-            <ErrorBanner message={formError}/>
-
             {hook?.url && (
-                <div className='hb-field'>
-                    <label htmlFor={fieldId('url')}>{'Webhook URL'}</label>
-                    <div className='hb-row'>
-                        <input
-                            id={fieldId('url')}
-                            className='hb-input'
-                            value={hook.url}
-                            readOnly={true}
-                            onFocus={(e) => e.target.select()}
-                        />
-                        <CopyButton
-                            value={hook.url}
-                            label='webhook URL'
-                        />
-                    </div>
+                <InputRowField
+                    id={fieldId('url')}
+                    label='Webhook URL'
+                    row={(
+                        <>
+                            <input
+                                id={fieldId('url')}
+                                className='hb-input'
+                                value={hook.url}
+                                readOnly={true}
+                                onFocus={(e) => e.target.select()}
+                            />
+                            <CopyButton
+                                value={hook.url}
+                                label='webhook URL'
+                            />
+                        </>
+                    )}
+                >
                     <div className='hb-help'>{'Anyone with this URL can post to the channel unless a signature is required. Treat it like a password.'}</div>
-                </div>
+                </InputRowField>
             )}
 
-            <TextField
-                id={fieldId('display_name')}
-                label='Title'
-                value={draft.display_name}
-                onChange={(v) => set('display_name', v)}
-                error={errors.display_name}
-                help={`Up to ${Limits.DISPLAY_NAME} bytes.`}
-            />
-            <TextField
-                id={fieldId('description')}
-                label='Description'
-                value={draft.description}
-                onChange={(v) => set('description', v)}
-                error={errors.description}
-                multiline={true}
-            />
-            <ChannelSelect
-                id={fieldId('channel_id')}
-                label='Channel'
-                teamId={draft.team_id || teamId}
-                value={draft.channel_id}
-                onChange={(v) => set('channel_id', v)}
-                error={errors.channel_id}
+            <HookNameFields editor={editor}/>
+            <HookChannelField
+                editor={editor}
+                teamId={teamId}
                 required={true}
                 help='Default channel for posts sent to this webhook.'
             />
@@ -240,22 +155,9 @@ export default function IncomingEditor({teamId, hookId, defaultChannelId, notice
                 help='When locked, payloads cannot choose another channel.'
             />
             <div className='hb-grid-2'>
-                <TextField
-                    id={fieldId('username')}
-                    label='Username'
-                    value={draft.username}
-                    onChange={(v) => set('username', v)}
-                    error={errors.username}
-                    help='Shown as the author when username override is enabled.'
-                    autoComplete='off'
-                />
-                <TextField
-                    id={fieldId('icon_url')}
-                    label='Profile picture URL'
-                    value={draft.icon_url}
-                    onChange={(v) => set('icon_url', v)}
-                    error={errors.icon_url}
-                    type='url'
+                <PostAsFields
+                    editor={editor}
+                    usernameHelp='Shown as the author when username override is enabled.'
                 />
             </div>
 
@@ -271,60 +173,54 @@ export default function IncomingEditor({teamId, hookId, defaultChannelId, notice
                 <option value='slack'>{'Slack (X-Slack-Signature)'}</option>
             </SelectField>
             {draft.signature.mode !== 'none' && (
-                <div className='hb-field'>
-                    <label htmlFor={fieldId('secret')}>{'Signing secret'}</label>
-                    <div className='hb-row'>
-                        <input
-                            id={fieldId('secret')}
-                            className='hb-input'
-                            type={showSecret ? 'text' : 'password'}
-                            value={draft.secret}
-                            autoComplete='new-password'
-                            spellCheck={false}
-                            aria-invalid={errors.secret ? true : undefined}
-                            aria-describedby={`${fieldId('secret')}-help${errors.secret ? ` ${fieldId('secret')}-error` : ''}`}
-                            onChange={(e) => set('secret', e.target.value)}
-                        />
-                        <button
-                            type='button'
-                            className='hb-btn hb-btn--small'
-                            aria-pressed={showSecret}
-                            aria-label={showSecret ? 'Hide signing secret' : 'Show signing secret'}
-                            onClick={() => setShowSecret(!showSecret)}
-                        >
-                            {showSecret ? 'Hide' : 'Show'}
-                        </button>
-                        {draft.secret && (
-                            <CopyButton
+                <InputRowField
+                    id={fieldId('secret')}
+                    label='Signing secret'
+                    row={(
+                        <>
+                            <input
+                                id={fieldId('secret')}
+                                className='hb-input'
+                                type={showSecret ? 'text' : 'password'}
                                 value={draft.secret}
-                                label='signing secret'
+                                autoComplete='new-password'
+                                spellCheck={false}
+                                aria-invalid={errors.secret ? true : undefined}
+                                aria-describedby={describedBy({id: fieldId('secret'), help: secretHelp(draft.signature.mode), error: errors.secret})}
+                                onChange={(e) => set('secret', e.target.value)}
                             />
-                        )}
-                        {hookId && (
                             <button
                                 type='button'
                                 className='hb-btn hb-btn--small'
-                                onClick={onRegenerateSecret}
+                                aria-pressed={showSecret}
+                                aria-label={showSecret ? 'Hide signing secret' : 'Show signing secret'}
+                                onClick={() => setShowSecret(!showSecret)}
                             >
-                                {'Generate new secret'}
+                                {showSecret ? 'Hide' : 'Show'}
                             </button>
-                        )}
-                    </div>
-                    <div
-                        id={`${fieldId('secret')}-help`}
-                        className='hb-help'
-                    >
-                        {secretHelp(draft.signature.mode)}
-                    </div>
-                    {errors.secret && (
-                        <div
-                            id={`${fieldId('secret')}-error`}
-                            className='hb-error'
-                            role='alert'
-                        >
-                            {errors.secret}
-                        </div>
+                            {draft.secret && (
+                                <CopyButton
+                                    value={draft.secret}
+                                    label='signing secret'
+                                />
+                            )}
+                            {hookId && (
+                                <button
+                                    type='button'
+                                    className='hb-btn hb-btn--small'
+                                    onClick={onRegenerateSecret}
+                                >
+                                    {'Generate new secret'}
+                                </button>
+                            )}
+                        </>
                     )}
+                >
+                    <FieldMessages
+                        id={fieldId('secret')}
+                        help={secretHelp(draft.signature.mode)}
+                        error={errors.secret}
+                    />
                     {regenStatus && (
                         <div
                             className='hb-help'
@@ -333,17 +229,14 @@ export default function IncomingEditor({teamId, hookId, defaultChannelId, notice
                             {regenStatus}
                         </div>
                     )}
-                </div>
+                </InputRowField>
             )}
 
-            <EditableList
-                id={fieldId('allowed_ips')}
-                errorKey='allowed_ips'
+            <DraftListField
+                editor={editor}
+                field='allowed_ips'
                 label='Allowed IP addresses'
                 itemLabel='IP address or range'
-                values={draft.allowed_ips}
-                onChange={(v) => set('allowed_ips', v)}
-                errors={errors}
                 placeholder='203.0.113.0/24'
                 help='Leave empty to accept requests from anywhere. Accepts single addresses and CIDR ranges.'
             />
@@ -358,30 +251,6 @@ export default function IncomingEditor({teamId, hookId, defaultChannelId, notice
                 min={0}
                 help='0 means unlimited.'
             />
-            <CheckboxField
-                id={fieldId('enabled')}
-                label='Enabled'
-                checked={draft.enabled}
-                onChange={(v) => set('enabled', v)}
-                help='A disabled webhook rejects requests but keeps its URL.'
-            />
-
-            <div className='hb-row'>
-                <button
-                    type='submit'
-                    className='hb-btn hb-btn--primary'
-                    disabled={saving}
-                >
-                    {saving ? 'Saving…' : (isNew ? 'Create webhook' : 'Save changes')}
-                </button>
-                <button
-                    type='button'
-                    className='hb-btn'
-                    onClick={onCancel}
-                >
-                    {'Back to list'}
-                </button>
-            </div>
-        </form>
+        </HookEditorForm>
     );
 }

@@ -1,4 +1,4 @@
-import React, {useEffect, useId, useRef, useState} from 'react';
+import React, {useState} from 'react';
 
 import {
     createOutgoingHook,
@@ -11,13 +11,13 @@ import {
 import {useAppDispatch, useHostSelector} from '../../hooks';
 import {getOutgoingHook} from '../../selectors';
 import type {HookChannelType, MatchMode, OutgoingContentType, OutgoingEvent, OutgoingHook, OutgoingHookInput, TriggerWhen} from '../../types';
-import {cleanList, hasErrors, Limits, regexError, validateOutgoing} from '../../validation';
+import {cleanList, regexError, validateOutgoing} from '../../validation';
 import type {FieldErrors} from '../../validation';
-import ChannelSelect from '../common/channel_select';
-import EditableList from '../common/editable_list';
-import {CheckboxField, ErrorBanner, SelectField, TextField} from '../common/fields';
+import {CheckboxField, ErrorBanner, SelectField, StatusBanner, TextField} from '../common/fields';
+import type {StatusMessage} from '../common/fields';
 import SecretField from '../common/secret_field';
-import {focusFirstInvalid, mapServerError} from '../hooks_manager/form_utils';
+import {queuedDeliveryStatus, testEventQueued} from '../delivery_log/delivery_format';
+import {DraftListField, finishHookInput, HookChannelField, HookEditorForm, HookNameFields, PostAsFields, useHookEditor} from '../hooks_manager/hook_editor';
 
 import HeadersEditor from './headers_editor';
 import type {HeaderRow} from './headers_editor';
@@ -103,32 +103,15 @@ function formatExpiry(ms: number): string {
 export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice, onSaved, onCancel, onShowDeliveries}: Props) {
     const dispatch = useAppDispatch();
     const hook = useHostSelector((state) => (hookId ? getOutgoingHook(state, hookId) : undefined));
-    const [draft, setDraft] = useState<Draft>(() => (hook ? draftFromHook(hook) : newDraft(teamId, defaultChannelId ?? '')));
-    const [errors, setErrors] = useState<FieldErrors>({});
-    const [formError, setFormError] = useState<string | null>(null);
-    const [saving, setSaving] = useState(false);
-    const [testStatus, setTestStatus] = useState<{ok: boolean; text: string} | null>(null);
+    const editor = useHookEditor<OutgoingHook, Draft>({
+        hookId,
+        initialDraft: () => (hook ? draftFromHook(hook) : newDraft(teamId, defaultChannelId ?? '')),
+        knownFields: KNOWN_FIELDS,
+        onSaved,
+    });
+    const {draft, setDraft, set, errors, setErrors, fieldId} = editor;
+    const [testStatus, setTestStatus] = useState<StatusMessage | null>(null);
     const [testing, setTesting] = useState(false);
-    const [focusRequest, setFocusRequest] = useState(0);
-    const formRef = useRef<HTMLFormElement>(null);
-    const headingRef = useRef<HTMLHeadingElement>(null);
-    const base = useId();
-    const fieldId = (name: string) => `${base}-${name}`;
-    const isNew = !hookId;
-
-    useEffect(() => {
-        if (focusRequest) {
-            focusFirstInvalid(formRef.current);
-        }
-    }, [focusRequest]);
-
-    useEffect(() => {
-        headingRef.current?.focus();
-    }, [hookId]);
-
-    const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
-        setDraft((d) => ({...d, [key]: value}));
-    };
 
     const setMatch = (patch: Partial<Draft['match']>) => {
         setDraft((d) => ({...d, match: {...d.match, ...patch}}));
@@ -148,24 +131,14 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
         if (rest.match.mode === 'regex') {
             match.pattern = rest.match.pattern ?? '';
         }
-        const input: OutgoingHookInput = {
+        return finishHookInput({
             ...rest,
-            display_name: rest.display_name.trim(),
-            description: rest.description.trim(),
-            username: rest.username.trim(),
-            icon_url: rest.icon_url.trim(),
             trigger_words: cleanList(rest.trigger_words),
             callback_urls: cleanList(rest.callback_urls),
             match,
             headers,
             max_attempts: maxAttemptsText.trim() === '' ? NaN : Number(maxAttemptsText),
-        };
-        if (hookId) {
-            input.id = hookId;
-        } else {
-            delete input.id;
-        }
-        return input;
+        }, hookId);
     };
 
     const validateHeaderRows = (rows: HeaderRow[]): FieldErrors => {
@@ -183,37 +156,17 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
         return result;
     };
 
-    const onSubmit = async (event: React.FormEvent) => {
-        event.preventDefault();
-        if (saving) {
-            return;
-        }
+    const onSubmit = editor.submitWith(() => {
         const rows = cleanedHeaderRows();
         const input = buildInput(rows);
 
         // Show the cleaned lists so row numbers in error messages match what is on screen.
         setDraft((d) => ({...d, trigger_words: input.trigger_words, callback_urls: input.callback_urls.length ? input.callback_urls : [''], headerRows: rows}));
-        const rowErrors = validateHeaderRows(rows);
-        const validation = {...validateOutgoing(input), ...rowErrors};
-        setFormError(null);
-        if (hasErrors(validation)) {
-            setErrors(validation);
-            setFocusRequest((n) => n + 1);
-            return;
-        }
-        setErrors({});
-        setSaving(true);
-        const result = hookId ? await dispatch(updateOutgoingHook(hookId, input)) : await dispatch(createOutgoingHook(input));
-        setSaving(false);
-        if (result.error) {
-            const mapped = mapServerError(result.error, KNOWN_FIELDS);
-            setErrors(mapped.fieldErrors);
-            setFormError(mapped.formError);
-            setFocusRequest((n) => n + 1);
-            return;
-        }
-        onSaved(result.data, isNew);
-    };
+        return {
+            validation: {...validateOutgoing(input), ...validateHeaderRows(rows)},
+            save: () => (hookId ? dispatch(updateOutgoingHook(hookId, input)) : dispatch(createOutgoingHook(input))),
+        };
+    });
 
     const onTest = async () => {
         if (!hookId) {
@@ -223,7 +176,7 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
         setTestStatus(null);
         const result = await dispatch(testOutgoingHook(hookId));
         setTesting(false);
-        setTestStatus(result.error ? {ok: false, text: result.error.message} : {ok: true, text: `Test event queued (delivery ${result.data.delivery_id}).`});
+        setTestStatus(queuedDeliveryStatus(result, testEventQueued));
     };
 
     const regen = (action: typeof regenOutgoingToken) => async () => {
@@ -250,76 +203,54 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
         });
     };
 
-    if (hookId && !hook) {
-        return <p>{'This webhook no longer exists.'}</p>;
-    }
-
     const mode = draft.match.mode;
 
     return (
-        <form
-            ref={formRef}
-            noValidate={true}
+        <HookEditorForm
+            editor={editor}
+            kind='outgoing'
+            hook={hook}
+            notice={notice}
             onSubmit={onSubmit}
-            aria-labelledby={fieldId('heading')}
-        >
-            <div className='hb-toolbar'>
-                <h3
-                    id={fieldId('heading')}
-                    ref={headingRef}
-                    tabIndex={-1}
-                    className='hb-toolbar__title'
-                >
-                    {isNew ? 'Add outgoing webhook' : `Edit ${hook?.display_name || 'outgoing webhook'}`}
-                </h3>
-                {hookId && (
-                    <>
+            onCancel={onCancel}
+            toolbar={hookId && (
+                <>
+                    <button
+                        type='button'
+                        className='hb-btn hb-btn--small'
+                        disabled={testing}
+                        onClick={onTest}
+                    >
+                        {testing ? 'Sending…' : 'Send test event'}
+                    </button>
+                    {onShowDeliveries && (
                         <button
                             type='button'
                             className='hb-btn hb-btn--small'
-                            disabled={testing}
-                            onClick={onTest}
+                            onClick={() => onShowDeliveries(hookId)}
                         >
-                            {testing ? 'Sending…' : 'Send test event'}
+                            {'Delivery log'}
                         </button>
-                        {onShowDeliveries && (
-                            <button
-                                type='button'
-                                className='hb-btn hb-btn--small'
-                                onClick={() => onShowDeliveries(hookId)}
-                            >
-                                {'Delivery log'}
-                            </button>
-                        )}
-                    </>
-                )}
-            </div>
-            {notice && (
-                <div
-                    className='hb-banner hb-banner--success'
-                    role='status'
-                >
-                    {notice}
-                </div>
+                    )}
+                </>
             )}
-            {testStatus && (
-                <div
-                    className={`hb-banner ${testStatus.ok ? 'hb-banner--info' : 'hb-banner--error'}`}
-                    role={testStatus.ok ? 'status' : 'alert'}
-                >
-                    {testStatus.text}
-                </div>
+            banners={(
+                <>
+                    <StatusBanner
+                        status={testStatus}
+                        okTone='info'
+                    />
+                    {hook && !hook.enabled && hook.disabled_reason && (
+                        <div
+                            className='hb-banner hb-banner--info'
+                            role='note'
+                        >
+                            {`Disabled by the server: ${hook.disabled_reason}`}
+                        </div>
+                    )}
+                </>
             )}
-            {hook && !hook.enabled && hook.disabled_reason && (
-                <div
-                    className='hb-banner hb-banner--info'
-                    role='note'
-                >
-                    {`Disabled by the server: ${hook.disabled_reason}`}
-                </div>
-            )}
-            <ErrorBanner message={formError}/>
-
+        >
             {hook && (
                 <>
                     <SecretField
@@ -343,30 +274,8 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
                 </>
             )}
 
-            <TextField
-                id={fieldId('display_name')}
-                label='Title'
-                value={draft.display_name}
-                onChange={(v) => set('display_name', v)}
-                error={errors.display_name}
-                help={`Up to ${Limits.DISPLAY_NAME} bytes.`}
-            />
-            <TextField
-                id={fieldId('description')}
-                label='Description'
-                value={draft.description}
-                onChange={(v) => set('description', v)}
-                error={errors.description}
-                multiline={true}
-            />
-            {errors.team_id && (
-                <div
-                    className='hb-banner hb-banner--error'
-                    role='alert'
-                >
-                    {errors.team_id}
-                </div>
-            )}
+            <HookNameFields editor={editor}/>
+            <ErrorBanner message={errors.team_id}/>
             <div className='hb-grid-2'>
                 <SelectField
                     id={fieldId('content_type')}
@@ -378,13 +287,9 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
                     <option value='application/x-www-form-urlencoded'>{'application/x-www-form-urlencoded'}</option>
                     <option value='application/json'>{'application/json'}</option>
                 </SelectField>
-                <ChannelSelect
-                    id={fieldId('channel_id')}
-                    label='Channel'
-                    teamId={draft.team_id || teamId}
-                    value={draft.channel_id}
-                    onChange={(v) => set('channel_id', v)}
-                    error={errors.channel_id}
+                <HookChannelField
+                    editor={editor}
+                    teamId={teamId}
                     anyLabel='Any channel (trigger words required)'
                 />
             </div>
@@ -432,24 +337,18 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
                 checked={draft.match.case_insensitive}
                 onChange={(v) => setMatch({case_insensitive: v})}
             />
-            <EditableList
-                id={fieldId('trigger_words')}
-                errorKey='trigger_words'
+            <DraftListField
+                editor={editor}
+                field='trigger_words'
                 label={mode === 'regex' ? 'Trigger words (optional with a pattern)' : 'Trigger words'}
                 itemLabel='Trigger word'
-                values={draft.trigger_words}
-                onChange={(v) => set('trigger_words', v)}
-                errors={errors}
                 help='One word per row, without spaces. Press Enter to add another.'
             />
-            <EditableList
-                id={fieldId('callback_urls')}
-                errorKey='callback_urls'
+            <DraftListField
+                editor={editor}
+                field='callback_urls'
                 label='Callback URLs'
                 itemLabel='Callback URL'
-                values={draft.callback_urls}
-                onChange={(v) => set('callback_urls', v)}
-                errors={errors}
                 inputType='url'
                 placeholder='https://example.com/hooks/mattermost'
                 required={true}
@@ -501,47 +400,12 @@ export default function OutgoingEditor({teamId, hookId, defaultChannelId, notice
                     help='Failed deliveries are retried with backoff up to this many attempts in total.'
                 />
                 <div/>
-                <TextField
-                    id={fieldId('username')}
-                    label='Username'
-                    value={draft.username}
-                    onChange={(v) => set('username', v)}
-                    error={errors.username}
-                    autoComplete='off'
-                    help='Author name of response posts when username override is enabled.'
-                />
-                <TextField
-                    id={fieldId('icon_url')}
-                    label='Profile picture URL'
-                    value={draft.icon_url}
-                    onChange={(v) => set('icon_url', v)}
-                    error={errors.icon_url}
-                    type='url'
+                <PostAsFields
+                    editor={editor}
+                    usernameHelp='Author name of response posts when username override is enabled.'
                 />
             </div>
-            <CheckboxField
-                id={fieldId('enabled')}
-                label='Enabled'
-                checked={draft.enabled}
-                onChange={(v) => set('enabled', v)}
-            />
 
-            <div className='hb-row'>
-                <button
-                    type='submit'
-                    className='hb-btn hb-btn--primary'
-                    disabled={saving}
-                >
-                    {saving ? 'Saving…' : (isNew ? 'Create webhook' : 'Save changes')}
-                </button>
-                <button
-                    type='button'
-                    className='hb-btn'
-                    onClick={onCancel}
-                >
-                    {'Back to list'}
-                </button>
-            </div>
-        </form>
+        </HookEditorForm>
     );
 }
