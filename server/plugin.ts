@@ -3,6 +3,7 @@
 // the REST API to Mattermost's hooks.
 
 import {ConfigHolder, parseConfig, type PluginConfig} from './config.js';
+import {createDurableDeliveryService} from './delivery/index.js';
 import {HttpApi} from './http/api.js';
 import {checkIncoming} from './incoming-guards/index.js';
 import type {PluginAPI} from './mattermost/api.js';
@@ -15,9 +16,12 @@ import {ChannelCache} from './webhooks/channel-cache.js';
 import type {DeliveryService} from './webhooks/delivery.js';
 import {DirectDelivery} from './webhooks/direct-delivery.js';
 import {errorMessage} from './webhooks/errors.js';
+import {newId} from './webhooks/ids.js';
 import type {IncomingGuard} from './webhooks/incoming-guard.js';
 import {CLUSTER_EVENT_ID, IndexSync, type SyncOptions} from './webhooks/index-sync.js';
+import type {OutgoingHook} from './webhooks/model.js';
 import {OutgoingDispatcher} from './webhooks/outgoing.js';
+import {applyOutgoingResponse, describeResponseFailure} from './webhooks/responses.js';
 import {RegexRunner} from './webhooks/safe-regex.js';
 import {HookService} from './webhooks/service.js';
 import {HookStore} from './webhooks/store.js';
@@ -29,12 +33,52 @@ export interface DeliveryDeps {
   api: PluginAPI;
   client: HttpClient;
   config: () => PluginConfig;
+  /** Hooks as stored; replies are applied with applyOutgoingResponse (webhooks/responses.ts). */
+  store: HookStore;
+  /** For changes to hooks (e.g. switching one off) that every node and webapp must hear of. */
+  service: HookService;
   /** Hand every background send to this so deactivation can wait for it. */
   track: (work: Promise<unknown>) => void;
 }
 
+/** One POST per callback URL, no retry, no log: exactly Mattermost's delivery. */
+export function directDelivery(deps: DeliveryDeps): DeliveryService {
+  return new DirectDelivery({client: deps.client, timeoutMs: () => deps.config().requestTimeoutSeconds * 1000, log: deps.api, track: deps.track});
+}
+
+/**
+ * The durable queue (server/delivery): deliveries survive restarts and node
+ * failures, are retried up to the hook's max_attempts, signed and logged, and
+ * hooks whose endpoints are gone get switched off. Replies of 2xx answers become
+ * posts on whichever node finished the delivery.
+ */
+export function durableDelivery(deps: DeliveryDeps): DeliveryService {
+  const {api, client, config, store, service} = deps;
+  return createDurableDeliveryService<OutgoingHook, Post>({
+    api,
+    nodeId: newId(),
+    send: async (req) => {
+      const started = Date.now();
+      const res = await client.request(req.url, {method: req.method, headers: req.headers, body: req.body, timeoutMs: req.timeoutMs});
+      return {status: res.status, headers: res.headers, body: res.body, latencyMs: Date.now() - started};
+    },
+    onResponse: async (job, result) => {
+      try {
+        await applyOutgoingResponse({api, settings: config(), hook: job.hook, post: job.post, channelId: job.post.ChannelId ?? ''}, result.body);
+      } catch (err) {
+        api.logError('Failed to create the response post of an outgoing webhook', {hook_id: job.hook.id, url: job.url, error: describeResponseFailure(err)});
+      }
+    },
+    onDisable: async (hookId, reason) => {
+      await service.setOutgoingEnabled(hookId, false, reason);
+    },
+    getHook: (hookId) => store.getOutgoing(hookId),
+    options: {timeoutMs: () => config().requestTimeoutSeconds * 1000},
+  });
+}
+
 export interface HookbridgeOptions {
-  /** The delivery engine; by default one POST per callback, as Mattermost does. */
+  /** The delivery engine; the durable queue unless told otherwise (directDelivery is Mattermost's). */
   delivery?: (deps: DeliveryDeps) => DeliveryService;
   /** The incoming pre-check (signatures, IP allow-list, rate limit). */
   checkIncoming?: IncomingGuard;
@@ -78,12 +122,18 @@ export class HookbridgePlugin implements PluginHooks {
     const sync = new IndexSync(api, store, index, this.options.sync);
     const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.connector ? {connector: this.options.connector} : {})});
     const track = (work: Promise<unknown>): void => this.track(work);
-    const delivery = this.options.delivery?.({api, client, config, track}) ?? new DirectDelivery({client, timeoutMs: () => config().requestTimeoutSeconds * 1000, log: api, track});
-    const dispatcher = new OutgoingDispatcher({api, config, index, channels: new ChannelCache(api), delivery: () => delivery});
-    const service = new HookService({api, store, index, sync, config});
+    // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.
+    let delivery: DeliveryService | null = null;
+    const onOutgoingChanged = async (before: OutgoingHook | null, after: OutgoingHook | null): Promise<void> => {
+      if (!after && before) await delivery?.forgetHook?.(before.id);
+      else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
+    };
+    const service = new HookService({api, store, index, sync, config, onOutgoingChanged});
+    delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track});
+    const dispatcher = new OutgoingDispatcher({api, config, index, channels: new ChannelCache(api), delivery: () => delivery!});
     const guard: IncomingGuard = this.options.checkIncoming ?? ((hook, req, body) => checkIncoming(hook, req, body, api));
-    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery, guard, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => '')});
-    this.parts = {store, index, sync, dispatcher, http, delivery};
+    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, guard, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => '')});
+    this.parts = {store, index, sync, dispatcher, http, delivery: delivery!};
     return this.parts;
   }
 
@@ -123,15 +173,16 @@ export class HookbridgePlugin implements PluginHooks {
 
   async onActivate(): Promise<void> {
     await this.onConfigurationChange();
-    const {sync} = this.wired;
+    const {sync, delivery} = this.wired;
     await sync.rebuild();
     if (this.options.backgroundSync !== false) sync.start();
+    delivery.start?.();
   }
 
   async onDeactivate(): Promise<void> {
     this.parts?.sync.stop();
     // Sends in flight get a moment to finish; the server kills the process soon after anyway.
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.all([this.parts?.delivery.stop?.(4000), Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5000).unref())])]);
   }
 
   async messageHasBeenPosted(_ctx: Context, post: Post): Promise<void> {

@@ -7,7 +7,7 @@ import {Readable} from 'node:stream';
 import type {PluginRequest, PluginResponse} from '../mattermost/http.js';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import type {Channel, Team, User} from '../mattermost/model.js';
-import {HookbridgePlugin, type HookbridgeOptions} from '../plugin.js';
+import {directDelivery, HookbridgePlugin, type HookbridgeOptions} from '../plugin.js';
 import {acceptAll} from '../webhooks/incoming-guard.js';
 
 export interface World {
@@ -59,7 +59,8 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     mm.join(alice.Id, secret.Id);
     world = {mm, team, otherTeam, town, offTopic, secret, admin, alice, bob};
   }
-  const plugin = new HookbridgePlugin({checkIncoming: acceptAll, backgroundSync: false, ...options.plugin});
+  // Mattermost's own delivery unless a test asks for the queue: most tests pin native behaviour.
+  const plugin = new HookbridgePlugin({checkIncoming: acceptAll, backgroundSync: false, delivery: directDelivery, ...options.plugin});
   plugin.setAPI(mm);
   await plugin.onActivate();
   return {...world, plugin};

@@ -71,6 +71,14 @@ export interface DeliveryService {
   /** Sends a recorded delivery again as a new one; returns the new id. */
   replay(deliveryId: string): Promise<string>;
   stats(hookId: string): Promise<HookStats>;
+  /** Starts background sending (on activation), if the service has any. */
+  start?(): void;
+  /** Stops it, letting sends in flight finish for up to graceMs. */
+  stop?(graceMs?: number): Promise<void>;
+  /** Drops what is kept about a deleted hook (log, statistics, failure streak). */
+  forgetHook?(hookId: string): Promise<void>;
+  /** Forgets a hook's failure streak, when it is switched back on. */
+  resetFailures?(hookId: string): Promise<void>;
 }
 
 /** Thrown by services that keep no delivery log. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {createHmac} from 'node:crypto';
 import {beforeEach, describe, it} from 'node:test';
 import type {Post} from '../mattermost/model.js';
 import {call, createIncoming, makeWorld, type FakeRequest, type World} from '../http/test-kit.js';
@@ -100,6 +101,17 @@ describe('incoming webhooks', () => {
       w.mm.config = {...w.mm.config, EnableIncoming: false};
       await w.plugin.onConfigurationChange();
       assert.equal((await send({body: '{"text":"hi"}'})).status, 501);
+    });
+
+    it('the real guards run before the payload is read (GitHub signatures here)', async () => {
+      const guarded = await makeWorld({plugin: {checkIncoming: undefined}});
+      const hook = await createIncoming(guarded, {signature: {mode: 'github', secret: 's3cret'}});
+      const body = JSON.stringify({text: 'signed'});
+      const unsigned = await call(guarded.plugin, {method: 'POST', path: `/hooks/${String(hook.id)}`, body});
+      assert.equal(unsigned.status, 401, unsigned.text);
+      const signature = `sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`;
+      const signed = await call(guarded.plugin, {method: 'POST', path: `/hooks/${String(hook.id)}`, body, headers: {'X-Hub-Signature-256': signature}});
+      assert.equal(signed.status, 200, signed.text);
     });
 
     it('a guard refusal answers with its status, message and Retry-After', async () => {

@@ -79,7 +79,8 @@ export interface IncomingHook {
 /** What GET returns for an incoming hook: the stored hook plus its URL. */
 export type IncomingHookView = IncomingHook & {url: string};
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
+/** A hook created without max_attempts is tried once, as Mattermost does; the webapp asks for more. */
+export const DEFAULT_MAX_ATTEMPTS = 1;
 
 /** Native outgoing hooks: first-word matching, posts only, public channels only. */
 export function defaultMatch(): MatchOptions {

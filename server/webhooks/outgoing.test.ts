@@ -3,7 +3,9 @@ import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import type {Post} from '../mattermost/model.js';
-import {createOutgoing, makeWorld, type World} from '../http/test-kit.js';
+import {call, createOutgoing, makeWorld, type World} from '../http/test-kit.js';
+import {durableDelivery} from '../plugin.js';
+import type {HookService} from './service.js';
 import type {DeliveryService, OutgoingJob} from './delivery.js';
 
 /** A delivery service that only records jobs. */
@@ -114,6 +116,19 @@ describe('outgoing dispatch', () => {
     assert.deepEqual([payload.channel_type, payload.team_domain, payload.root_id, payload.edited], ['D', 'core', '', false]);
   });
 
+  it("group messages: members' hooks fire; a system admin's hook does not (membership cannot be verified)", async () => {
+    await createOutgoing(w, {display_name: 'alice gm', trigger_words: ['go'], channel_types: ['G']}, w.alice.Id);
+    await createOutgoing(w, {display_name: 'bob gm', trigger_words: ['go'], channel_types: ['G'], callback_urls: ['http://127.0.0.1:9/bob']}, w.bob.Id);
+    await createOutgoing(w, {display_name: 'admin gm', trigger_words: ['go'], channel_types: ['G'], callback_urls: ['http://127.0.0.1:9/admin']}, w.admin.Id);
+    const gm = w.mm.addChannel({Name: 'gm-hash', TeamId: '', Type: 'G'});
+    w.mm.join(w.alice.Id, gm.Id);
+    await post({ChannelId: gm.Id, Message: 'go'});
+    assert.deepEqual(
+      rec.jobs.map((j) => j.hook.display_name),
+      ['alice gm'],
+    );
+  });
+
   it('edits: only hooks that ask for them, and only when the message changed', async () => {
     await createOutgoing(w, {display_name: 'posts', trigger_words: ['go']});
     await createOutgoing(w, {display_name: 'edits', trigger_words: ['go'], events: ['edited'], content_type: 'application/json', callback_urls: ['http://127.0.0.1:9/e']});
@@ -137,6 +152,21 @@ describe('outgoing dispatch', () => {
     assert.equal(rec.jobs.length, 0);
   });
 
+  it('the delivery engine can switch a hook off, with a reason its managers see', async () => {
+    let service: HookService | null = null;
+    const r = new Recorder();
+    const world = await makeWorld({plugin: {delivery: (deps) => ((service = deps.service), r)}});
+    const hook = await createOutgoing(world, {trigger_words: ['go']});
+    await service!.setOutgoingEnabled(String(hook.id), false, 'The callback answered 410 Gone.');
+    await world.plugin.messageHasBeenPosted({}, await world.mm.createPost({UserId: world.alice.Id, ChannelId: world.town.Id, Message: 'go'}));
+    await world.plugin.idle();
+    assert.equal(r.jobs.length, 0);
+    const got = (await call(world.plugin, {path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: world.admin.Id})).json as Record<string, unknown>;
+    assert.deepEqual([got.enabled, got.disabled_reason], [false, 'The callback answered 410 Gone.']);
+    const back = await call(world.plugin, {method: 'PUT', path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: world.admin.Id, body: {...got, enabled: true}});
+    assert.equal((back.json as Record<string, unknown>).disabled_reason, undefined);
+  });
+
   it('disabled hooks stay silent until switched back on', async () => {
     const hook = await createOutgoing(w, {trigger_words: ['go'], enabled: false});
     await post({ChannelId: w.town.Id, Message: 'go'});
@@ -157,8 +187,12 @@ describe('outgoing webhooks end to end (direct delivery to a local receiver)', (
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         received.push({headers: req.headers, body});
-        res.writeHead(reply.status, {'Content-Type': 'application/json'});
-        res.end(reply.body);
+        const answer = (): void => {
+          res.writeHead(reply.status, {'Content-Type': 'application/json'});
+          res.end(reply.body);
+        };
+        if (req.url?.startsWith('/slow')) setTimeout(answer, 400);
+        else answer();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -182,6 +216,21 @@ describe('outgoing webhooks end to end (direct delivery to a local receiver)', (
     );
   });
 
+  it('never makes the post wait, and calls every URL at once', async () => {
+    const w = await makeWorld();
+    const slow = url.replace('/hook', '/slow');
+    await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: [`${slow}/1`, `${slow}/2`, `${slow}/3`]});
+    reply = {status: 200, body: ''};
+    const trigger = await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy'});
+    let started = Date.now();
+    await w.plugin.messageHasBeenPosted({}, trigger);
+    assert.ok(Date.now() - started < 100, 'the hook returned before any callback answered');
+    started = Date.now();
+    await w.plugin.idle();
+    const took = Date.now() - started;
+    assert.ok(took < 1000, `three 400 ms callbacks took ${took} ms: they ran in parallel`);
+  });
+
   it('refuses loopback callbacks unless the allow-list names them, and logs why', async () => {
     const w = await makeWorld({config: {AllowedInternalHosts: ''}});
     await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: [url]});
@@ -190,5 +239,75 @@ describe('outgoing webhooks end to end (direct delivery to a local receiver)', (
     await w.plugin.idle();
     assert.equal(received.length, before);
     assert.ok(w.mm.logs.some((l) => l.level === 'error' && String(l.fields.error).includes('address forbidden')));
+  });
+});
+
+describe('outgoing webhooks through the delivery queue (the default engine)', () => {
+  let server: http.Server;
+  let base = '';
+  before(async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/gone') {
+          res.writeHead(410);
+          res.end();
+          return;
+        }
+        res.writeHead(200, {'Content-Type': 'application/json'});
+        res.end(JSON.stringify({text: 'queued reply'}));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+    for (let i = 0; i < 100; i++) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('replies become posts; the log, detail, replay and stats routes work', async () => {
+    const w = await makeWorld({plugin: {delivery: durableDelivery}});
+    try {
+      const hook = await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: [`${base}/ok`], max_attempts: 1});
+      await w.plugin.messageHasBeenPosted({}, await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy'}));
+      await until('the reply post', () => [...w.mm.posts.values()].find((p) => p.Message === 'queued reply'));
+      const path = `/api/v1/hooks/outgoing/${String(hook.id)}`;
+      const list = await until('a finished delivery', async () => {
+        const l = (await call(w.plugin, {path: `${path}/deliveries`, userId: w.admin.Id})).json as {id: string; status: string}[];
+        return l[0]?.status === 'succeeded' ? l : undefined;
+      });
+      const detail = await call(w.plugin, {path: `/api/v1/deliveries/${list[0]!.id}`, userId: w.admin.Id});
+      assert.equal((detail.json as {hook_id: string}).hook_id, hook.id);
+      assert.equal((await call(w.plugin, {path: `/api/v1/deliveries/${list[0]!.id}`, userId: w.bob.Id})).status, 403);
+      const replay = await call(w.plugin, {method: 'POST', path: `/api/v1/deliveries/${list[0]!.id}/replay`, userId: w.admin.Id});
+      assert.match(String((replay.json as {delivery_id: string}).delivery_id), /^[a-z0-9]{26}$/);
+      const stats = await call(w.plugin, {path: `${path}/stats`, userId: w.admin.Id});
+      assert.ok(Array.isArray((stats.json as {buckets: unknown[]}).buckets));
+    } finally {
+      await w.plugin.onDeactivate();
+    }
+  });
+
+  it('an endpoint answering 410 Gone switches its hook off, everywhere at once', async () => {
+    const w = await makeWorld({plugin: {delivery: durableDelivery}});
+    try {
+      const hook = await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: [`${base}/gone`], max_attempts: 1});
+      await w.plugin.messageHasBeenPosted({}, await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy'}));
+      const got = await until('the hook to be switched off', async () => {
+        const h = (await call(w.plugin, {path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: w.admin.Id})).json as {enabled: boolean; disabled_reason?: string};
+        return h.enabled ? undefined : h;
+      });
+      assert.match(String(got.disabled_reason), /410/);
+      assert.equal(w.plugin.index.get(String(hook.id))?.enabled, false);
+    } finally {
+      await w.plugin.onDeactivate();
+    }
   });
 });

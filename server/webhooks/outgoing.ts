@@ -74,17 +74,29 @@ export class OutgoingDispatcher {
   }
 
   /** Outside public channels a hook only sees what its creator could read. */
-  private async readable(matches: TriggerMatch[], channel: Channel): Promise<TriggerMatch[]> {
+  private async readable(matches: readonly TriggerMatch[], channel: Channel): Promise<readonly TriggerMatch[]> {
     if (channel.Type === 'O') return matches;
     const out: TriggerMatch[] = [];
     for (const m of matches) {
       const creator = m.hook.creator_id;
-      // A direct channel is named after its two members; being able to read it is not enough for
-      // a system admin's hook to see other people's conversations.
+      // System admins may read every conversation, so for direct and group messages read access
+      // is not enough: the creator must take part. A direct channel is named after its two
+      // members; a group channel's membership cannot be checked through the plugin API, so it
+      // relies on read access, which only members have unless they are system admins.
       if (channel.Type === 'D' && !channel.Name.split('__').includes(creator)) continue;
+      if (channel.Type === 'G' && (await this.isSystemAdmin(creator))) continue;
       if (await this.deps.api.hasPermissionToChannel(creator, channel.Id, 'read_channel').catch(() => false)) out.push(m);
     }
     return out;
+  }
+
+  private async isSystemAdmin(userId: string): Promise<boolean> {
+    try {
+      return (await this.deps.api.getUser(userId)).Roles?.split(' ').includes('system_admin') ?? false;
+    } catch {
+      // Unknown creator: treat as the most privileged, i.e. not allowed.
+      return true;
+    }
   }
 
   private jobs(hook: OutgoingHook, payload: ReturnType<typeof buildPayload>, post: Post, event: OutgoingEvent | 'test'): OutgoingJob[] {

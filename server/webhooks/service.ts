@@ -31,6 +31,8 @@ export interface ServiceDeps {
   sync: IndexSync;
   config: () => PluginConfig;
   now?: () => number;
+  /** Told about every outgoing hook change (the delivery engine keeps per-hook state). */
+  onOutgoingChanged?: (before: OutgoingHook | null, after: OutgoingHook | null) => Promise<void>;
 }
 
 type Action = 'created' | 'updated' | 'deleted';
@@ -66,6 +68,13 @@ export class HookService {
   private async changed(kind: HookKind, change: Change<OutgoingHook> | Change<IncomingHook>, action: Action, actorId: string): Promise<void> {
     const hook = (change.after ?? change.before)!;
     await this.deps.sync.localChange({kind, id: hook.id, version: change.version});
+    if (kind === 'outgoing' && this.deps.onOutgoingChanged) {
+      try {
+        await this.deps.onOutgoingChanged(change.before as OutgoingHook | null, change.after as OutgoingHook | null);
+      } catch (err) {
+        this.deps.api.logWarn('Could not update delivery state after a hook change', {hook_id: hook.id, error: err instanceof Error ? err.message : String(err)});
+      }
+    }
     const payload = {kind, id: hook.id, action};
     try {
       if (kind === 'outgoing') {
@@ -143,6 +152,21 @@ export class HookService {
       return next;
     });
     await this.changed('outgoing', change, 'updated', actorId);
+    return change.after!;
+  }
+
+  /**
+   * Switches a hook on or off without a client, e.g. when deliveries keep
+   * failing; `reason` is shown to the hook's managers until it is switched on.
+   */
+  async setOutgoingEnabled(id: string, enabled: boolean, reason = ''): Promise<OutgoingHook> {
+    const change = await this.deps.store.updateOutgoing(id, (h) => {
+      const next: OutgoingHook = {...h, enabled, update_at: this.now()};
+      if (!enabled && reason) next.disabled_reason = reason;
+      else delete next.disabled_reason;
+      return next;
+    });
+    await this.changed('outgoing', change, 'updated', change.after!.creator_id);
     return change.after!;
   }
 

@@ -11,10 +11,20 @@ export function fields(s: string): string[] {
   return s.split(SPLIT).filter((w) => w.length > 0);
 }
 
-/** The first element of strings.Fields(s), or '' for a blank message. */
+/** unicode.IsSpace for one UTF-16 unit (every Go space is a single unit). */
+function isGoSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0x85) return false;
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/** The first element of strings.Fields(s), or '' for a blank message. Runs on every post, so it avoids regexes. */
 export function firstWord(s: string): string {
-  const m = new RegExp(`^[${GO_SPACE}]*([^${GO_SPACE}]+)`).exec(s);
-  return m ? m[1]! : '';
+  let start = 0;
+  while (start < s.length && isGoSpace(s.charCodeAt(start))) start++;
+  let end = start;
+  while (end < s.length && !isGoSpace(s.charCodeAt(end))) end++;
+  return s.slice(start, end);
 }
 
 export function hasWhitespace(s: string): boolean {

@@ -93,6 +93,20 @@ describe('trigger index: extensions', () => {
     assert.deepEqual(matchNames(index, post('stop')), []);
     assert.equal(index.size, 0);
   });
+
+  it('prefix triggers shared by hooks survive the removal of one of them', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    const a = makeHook({display_name: 'a', trigger_words: ['dep', 'x'], trigger_when: 1});
+    const b = makeHook({display_name: 'b', trigger_words: ['de'], trigger_when: 1});
+    index.upsert(a);
+    index.upsert(b);
+    assert.deepEqual(matchNames(index, post('deploy')), ['a:dep', 'b:de']);
+    index.remove(a.id);
+    assert.deepEqual(matchNames(index, post('deploy')), ['b:de']);
+    assert.deepEqual(matchNames(index, post('xylophone')), []);
+    index.upsert({...a, trigger_words: ['xy']});
+    assert.deepEqual(matchNames(index, post('xylophone')), ['a:xy']);
+  });
 });
 
 describe('trigger index at scale', () => {
@@ -126,14 +140,20 @@ describe('trigger index at scale', () => {
     assert.equal(small.lastExamined, large.lastExamined);
     assert.equal(large.lastExamined, 2);
 
-    const time = (index: TriggerIndex): number => {
-      for (let i = 0; i < 2000; i++) index.match(ctx);
+    const round = (index: TriggerIndex): number => {
       const started = process.hrtime.bigint();
       for (let i = 0; i < 20_000; i++) index.match(ctx);
       return Number(process.hrtime.bigint() - started) / 20_000;
     };
-    const ns10 = time(small);
-    const ns10k = time(large);
+    // Alternating rounds after a warm-up, so JIT tiers and noise hit both sizes alike.
+    round(small);
+    round(large);
+    let ns10 = Infinity;
+    let ns10k = Infinity;
+    for (let r = 0; r < 5; r++) {
+      ns10 = Math.min(ns10, round(small));
+      ns10k = Math.min(ns10k, round(large));
+    }
     t.diagnostic(`match cost: ${(ns10 / 1000).toFixed(2)} µs with 12 hooks, ${(ns10k / 1000).toFixed(2)} µs with 10,002 hooks`);
     // Generous bound: the point is that the cost does not grow with the hook count.
     assert.ok(ns10k < ns10 * 5 + 20_000, `10k hooks: ${ns10k} ns vs ${ns10} ns`);

@@ -214,6 +214,8 @@ type mmRun struct {
 	// prevMark is where the previous step's API calls begin, for
 	// "ExpectCalls" steps that look back at it.
 	prevMark int
+	// vars holds values captured from responses, for ${name} in later steps.
+	vars map[string]string
 }
 
 func runMattermost(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
@@ -272,7 +274,7 @@ func runMattermost(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
 		hooks.implemented[n] = true
 	}
 	rec := &recorder{}
-	run := &mmRun{r: r, w: w, rec: rec, hooks: hooks, rpcc: rpcc, timeout: timeout}
+	run := &mmRun{r: r, w: w, rec: rec, hooks: hooks, rpcc: rpcc, timeout: timeout, vars: map[string]string{}}
 	api := &mmAPI{w: w, rec: rec, hooks: hooks}
 
 	rec.setStep("activate")

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,15 +57,25 @@ type scriptStep struct {
 	Expect          json.RawMessage            `json:"expect"`
 	ExpectCalls     []callExpect               `json:"expectCalls"`
 	ExpectError     json.RawMessage            `json:"expectError"`
+	Capture         map[string]string          `json:"capture"`
 }
 
 func (run *mmRun) step(n int, raw json.RawMessage) {
 	st := &scriptStep{}
+	label := fmt.Sprintf("step %d", n)
+	raw, err := run.substitute(raw)
+	if err != nil {
+		run.r.fail(label, "%v", err)
+		return
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	label := fmt.Sprintf("step %d", n)
 	if err := dec.Decode(st); err != nil {
 		run.r.fail(label, "bad step: %v", err)
+		return
+	}
+	if len(st.Capture) > 0 && st.Call != "ServeHTTP" {
+		run.r.fail(label, "capture is only supported on ServeHTTP steps")
 		return
 	}
 	switch {
@@ -618,6 +630,7 @@ func (run *mmRun) serveHTTPStep(st *scriptStep, expect map[string]interface{}, m
 		}
 	}
 	why = append(why, run.checkOutcome(rpcErr, nil, st.ExpectError, mark, st.ExpectCalls, st.WaitMs)...)
+	why = append(why, run.capture(st.Capture, respBody)...)
 	detail := fmt.Sprintf("%d, %d bytes in %v", resp.StatusCode, len(respBody), took.Round(time.Millisecond))
 	if length > 0 {
 		detail += fmt.Sprintf(", request body %d bytes", length)
@@ -637,4 +650,79 @@ func isExistsFalse(p interface{}) bool {
 	}
 	v, ok := m["$exists"].(bool)
 	return ok && !v
+}
+
+var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// substitute replaces ${name} in a step with values captured by earlier
+// steps, escaped for use inside a JSON string. An unknown name is an error,
+// so a typo cannot silently send the literal text.
+func (run *mmRun) substitute(raw json.RawMessage) (json.RawMessage, error) {
+	var missing []string
+	out := varRef.ReplaceAllFunc(raw, func(m []byte) []byte {
+		name := string(varRef.FindSubmatch(m)[1])
+		v, ok := run.vars[name]
+		if !ok {
+			missing = append(missing, name)
+			return m
+		}
+		quoted, _ := json.Marshal(v)
+		return quoted[1 : len(quoted)-1]
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("unknown variable(s) %s: capture them in an earlier ServeHTTP step", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// capture stores values of a JSON response body under the names of a
+// step's "capture" map; each path is dot-separated object keys or array
+// indexes ("id", "items.0.id"), and must lead to a string, number or bool.
+func (run *mmRun) capture(spec map[string]string, body []byte) []string {
+	if len(spec) == 0 {
+		return nil
+	}
+	doc, err := useNumber(body)
+	if err != nil {
+		return []string{"capture: the response body is not JSON: " + err.Error()}
+	}
+	var why []string
+	names := make([]string, 0, len(spec))
+	for name := range spec {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !varRef.MatchString("${" + name + "}") {
+			why = append(why, fmt.Sprintf("capture: %q is not a valid variable name", name))
+			continue
+		}
+		cur := doc
+		for _, part := range strings.Split(spec[name], ".") {
+			switch node := cur.(type) {
+			case map[string]interface{}:
+				cur = node[part]
+			case []interface{}:
+				i, err := strconv.Atoi(part)
+				if err != nil || i < 0 || i >= len(node) {
+					cur = nil
+				} else {
+					cur = node[i]
+				}
+			default:
+				cur = nil
+			}
+		}
+		switch v := cur.(type) {
+		case string:
+			run.vars[name] = v
+		case json.Number:
+			run.vars[name] = v.String()
+		case bool:
+			run.vars[name] = strconv.FormatBool(v)
+		default:
+			why = append(why, fmt.Sprintf("capture %s: %q does not lead to a string, number or boolean in %s", name, spec[name], brief(doc)))
+		}
+	}
+	return why
 }
