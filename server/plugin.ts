@@ -6,6 +6,7 @@ import {ConfigHolder, parseConfig, type PluginConfig} from './config.js';
 import {createDurableDeliveryService} from './delivery/index.js';
 import {HttpApi} from './http/api.js';
 import {checkIncoming} from './incoming-guards/index.js';
+import {createInteractive} from './interactive/index.js';
 import type {PluginAPI} from './mattermost/api.js';
 import type {PluginHooks} from './mattermost/hooks.js';
 import type {PluginRequest, PluginResponse} from './mattermost/http.js';
@@ -22,6 +23,7 @@ import {CLUSTER_EVENT_ID, IndexSync, type SyncOptions} from './webhooks/index-sy
 import type {OutgoingHook} from './webhooks/model.js';
 import {OutgoingDispatcher} from './webhooks/outgoing.js';
 import {applyOutgoingResponse, describeResponseFailure} from './webhooks/responses.js';
+import type {PostSettings} from './webhooks/webhook-post.js';
 import {RegexRunner} from './webhooks/safe-regex.js';
 import {HookService} from './webhooks/service.js';
 import {HookStore} from './webhooks/store.js';
@@ -115,12 +117,19 @@ export class HookbridgePlugin implements PluginHooks {
   private get wired() {
     if (this.parts) return this.parts;
     const api = this.api;
-    const config = (): PluginConfig => this.config.get();
     const store = new HookStore(api);
+    // Webhook posts get their attachments checked and their buttons routed through Hookbridge.
+    let settings: {base: PluginConfig; full: PluginConfig & PostSettings} | null = null;
+    const config = (): PluginConfig & PostSettings => {
+      const base = this.config.get();
+      if (settings?.base !== base) settings = {base, full: {...base, prepareAttachments: (a, hookId) => interactive.prepareAttachments(a, hookId), offerDialog: (offer) => interactive.offerDialog(offer)}};
+      return settings.full;
+    };
     const runner = new RegexRunner({onTimeout: (id) => api.logWarn('A regex trigger ran out of time and was skipped for this post', {hook_id: id})});
     const index = new TriggerIndex(runner);
     const sync = new IndexSync(api, store, index, this.options.sync);
     const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.connector ? {connector: this.options.connector} : {})});
+    const interactive = createInteractive({api, store, client, timeoutMs: () => this.config.get().requestTimeoutSeconds * 1000});
     const track = (work: Promise<unknown>): void => this.track(work);
     // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.
     let delivery: DeliveryService | null = null;
@@ -132,7 +141,7 @@ export class HookbridgePlugin implements PluginHooks {
     delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track});
     const dispatcher = new OutgoingDispatcher({api, config, index, channels: new ChannelCache(api), delivery: () => delivery!});
     const guard: IncomingGuard = this.options.checkIncoming ?? ((hook, req, body) => checkIncoming(hook, req, body, api));
-    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, guard, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => '')});
+    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, guard, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
     this.parts = {store, index, sync, dispatcher, http, delivery: delivery!};
     return this.parts;
   }

@@ -14,7 +14,11 @@ import {Permissions} from './permissions.js';
 import {errorBody, sendError} from './respond.js';
 import {Router, type Handler} from './router.js';
 
-export type ApiDeps = Omit<HooksApiDeps, 'perms'> & Omit<DeliveriesApiDeps, 'perms'> & Omit<IncomingEndpointDeps, 'api'> & {api: PluginAPI};
+export type ApiDeps = Omit<HooksApiDeps, 'perms'> & Omit<DeliveriesApiDeps, 'perms'> & Omit<IncomingEndpointDeps, 'api'> & {
+  api: PluginAPI;
+  /** Routes for interactive messages (clicks, dialog submissions, lookups). */
+  registerInteractive?: (router: Router) => void;
+};
 
 const PRIVATE_PREFIX = '/api/v1/';
 
@@ -39,6 +43,7 @@ export class HttpApi {
   constructor(private readonly deps: ApiDeps) {
     const perms = new Permissions(deps.api);
     registerIncomingEndpoint(this.publicRoutes, deps);
+    deps.registerInteractive?.(this.publicRoutes);
     registerHooksApi(this.privateRoutes, {...deps, perms});
     registerDeliveriesApi(this.privateRoutes, {...deps, perms});
   }

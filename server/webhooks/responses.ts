@@ -33,6 +33,9 @@ interface ParsedResponse {
   type: string;
   responseType: string;
   priority: unknown;
+  /** Beyond native: a dialog the triggering user can open, and where its submission goes. */
+  dialog: Record<string, unknown> | null;
+  dialogURL: string;
 }
 
 function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => v is T, want: string): T | undefined {
@@ -66,6 +69,8 @@ export function parseResponse(body: Uint8Array): ParsedResponse | null {
     type: field(raw, 'type', isString, 'a string') ?? '',
     responseType: field(raw, 'response_type', isString, 'a string') ?? '',
     priority: raw.priority,
+    dialog: field(raw, 'dialog', isObject, 'an object') ?? null,
+    dialogURL: field(raw, 'dialog_url', isString, 'a string') ?? '',
   };
 }
 
@@ -86,6 +91,10 @@ export function usernameLookup(api: PluginAPI): UsernameLookup {
  */
 export async function applyOutgoingResponse(ctx: ResponseContext, body: Uint8Array): Promise<Post[]> {
   const resp = parseResponse(body);
+  if (resp?.dialog && ctx.settings.offerDialog) {
+    // Outgoing requests carry no trigger id, so the dialog is offered as a button only the poster sees.
+    await ctx.settings.offerDialog({dialog: resp.dialog, url: resp.dialogURL || ctx.hook.callback_urls[0] || '', hookId: ctx.hook.id, userId: ctx.post.UserId ?? '', channelId: ctx.channelId, rootId: ctx.post.RootId || ctx.post.Id || ''});
+  }
   if (!resp || (resp.text === null && resp.attachments.length === 0)) return [];
   const lookup = usernameLookup(ctx.api);
   let attachments;

@@ -28,6 +28,19 @@ export interface PostSettings {
   readonly enablePostUsernameOverride: boolean;
   readonly enablePostIconOverride: boolean;
   readonly maxPostRunes?: number;
+  /** Validates attachments and routes their actions (interactive messages); throws a HookError. */
+  readonly prepareAttachments?: (attachments: Attachment[], hookId: string) => Promise<Attachment[]>;
+  /** Offers a dialog from an outgoing-webhook reply to the user who triggered it. */
+  readonly offerDialog?: (offer: DialogOffer) => Promise<void>;
+}
+
+export interface DialogOffer {
+  dialog: Record<string, unknown>;
+  url: string;
+  hookId: string;
+  userId: string;
+  channelId: string;
+  rootId: string;
 }
 
 export interface WebhookPostRequest {
@@ -99,7 +112,8 @@ export function buildWebhookPosts(settings: PostSettings, req: WebhookPostReques
 /** Creates the posts; the first failure stops and is reported as Mattermost reports it (500). */
 export async function createWebhookPost(api: PluginAPI, settings: PostSettings, req: WebhookPostRequest): Promise<Post[]> {
   const created: Post[] = [];
-  for (const post of buildWebhookPosts(settings, req)) {
+  const attachments = settings.prepareAttachments && req.attachments.length > 0 ? await settings.prepareAttachments(req.attachments, req.hookId) : req.attachments;
+  for (const post of buildWebhookPosts(settings, {...req, attachments})) {
     try {
       created.push(await api.createPost(post));
     } catch (err) {
