@@ -49,6 +49,15 @@ describe('incoming webhook extras', () => {
     assert.equal(again.status, 404);
   });
 
+  it('posts silently when asked: mentions and channel-wide mentions do not notify', async () => {
+    const res = await post(`/hooks/${hookId}?return=post`, {text: '@alice @channel nightly report', silent: true});
+    const props = w.mm.posts.get((res.json as {post_id: string}).post_id)!.Props!;
+    assert.equal(props.mentionHighlightDisabled, true);
+    assert.equal(props.disable_group_highlight, true);
+    const loud = await post(`/hooks/${hookId}?return=post`, {text: '@alice hi'});
+    assert.equal(w.mm.posts.get((loud.json as {post_id: string}).post_id)!.Props!.mentionHighlightDisabled, undefined);
+  });
+
   it('refuses edits with nothing to post', async () => {
     const created = (await post(`/hooks/${hookId}?return=post`, {text: 'x'})).json as {post_id: string};
     const res = await call(w.plugin, {method: 'PUT', path: `/hooks/${hookId}/posts/${created.post_id}`, body: {}});

@@ -22,6 +22,8 @@ export interface IncomingRequest {
   icon_emoji: string;
   priority: unknown;
   root_id: string;
+  /** Beyond native: post without notifying mentioned users or the channel. */
+  silent?: boolean;
 }
 
 export interface MediaType {
@@ -129,6 +131,7 @@ function fromObject(obj: Record<string, unknown>): IncomingRequest {
     icon_emoji: typed(obj, 'icon_emoji'),
     priority: priority ?? null,
     root_id: typed(obj, 'root_id'),
+    silent: lookup(obj, 'silent') === true,
   };
 }
 

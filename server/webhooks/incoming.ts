@@ -94,7 +94,8 @@ export async function handleIncoming(api: PluginAPI, config: PluginConfig, hook:
     overrideUsername: req.username || hook.username,
     overrideIconUrl: req.icon_url || hook.icon_url,
     overrideIconEmoji: req.icon_emoji,
-    props: {...(req.props ?? {}), webhook_display_name: hook.display_name},
+    // Mattermost's own switches for posts that should not notify: mentions and @channel/@here/@all.
+    props: {...(req.props ?? {}), ...(req.silent ? {mentionHighlightDisabled: true, disable_group_highlight: true} : {}), webhook_display_name: hook.display_name},
     attachments,
     type,
     priority,
