@@ -285,6 +285,44 @@ describe('dist for linux-amd64', {skip: process.platform !== 'linux' || process.
     }
   });
 
+  it('passes the Mattermost-shaped Go host as a single executable: activation, REST, an incoming webhook, quit', {skip: !existsSync(join(root, '.cache', 'conformance', 'bin', 'host')) || !entry.endsWith('main.ts') ? 'needs the conformance host and server/main.ts' : false}, async () => {
+    const exe = join(extracted, 'hookbridge', 'server', 'dist', 'plugin-linux-amd64');
+    const admin = 'harnessadmin00000000000001';
+    const script = {
+      pluginId: 'hookbridge',
+      expectImplemented: ['OnActivate', 'ServeHTTP', 'MessageHasBeenPosted'],
+      steps: [
+        {name: 'unauthenticated API', call: 'ServeHTTP', method: 'GET', path: '/plugins/hookbridge/api/v1/hooks/incoming', expect: {status: 401}},
+        {
+          name: 'create incoming hook',
+          call: 'ServeHTTP',
+          method: 'POST',
+          path: '/plugins/hookbridge/api/v1/hooks/incoming',
+          userId: admin,
+          bodyJson: {channel_id: 'harnesschannel000000000001', display_name: 'From the executable'},
+          expect: {status: 201},
+          capture: {hook: 'id'},
+        },
+        {
+          name: 'post through it',
+          call: 'ServeHTTP',
+          method: 'POST',
+          path: '/plugins/hookbridge/hooks/${hook}',
+          bodyJson: {text: 'hello from a single executable'},
+          expect: {status: 200, body: 'ok'},
+          expectCalls: [{method: 'CreatePost', match: {Message: 'hello from a single executable', ChannelId: 'harnesschannel000000000001'}, count: 1}],
+        },
+        {call: 'Ping', count: 3},
+      ],
+    };
+    const scriptPath = join(project, 'sea-script.json');
+    writeFileSync(scriptPath, JSON.stringify(script));
+    const {stdout} = await exec(join(root, '.cache', 'conformance', 'bin', 'host'), ['--plugin', exe, '--scenario', 'mattermost', '--script', scriptPath, '--expect-handshake-ms', '1000', '--timeout', '60s'], {maxBuffer: 1 << 24}).catch((err: {stdout?: string; stderr?: string}) => {
+      throw new Error(`host failed:\n${err.stdout ?? ''}\n${(err.stderr ?? '').slice(-3000)}`);
+    });
+    assert.match(stdout, /^\d+ passed, 0 failed$/m, stdout);
+  });
+
   it('keeps the Node binary cached, so the next build does not download it', async () => {
     const node = await ensureNodeBinary({platform: 'linux-amd64', cacheDir});
     assert.equal(node.downloaded, false);
