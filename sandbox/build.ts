@@ -3,15 +3,15 @@
 // exist). Usage: node --import tsx sandbox/build.ts [--page] [--plugin]
 
 import {spawnSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
-import {join, relative, resolve} from 'node:path';
+import {chmodSync, existsSync, mkdirSync, renameSync, writeFileSync} from 'node:fs';
+import {dirname, join, relative, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {build} from 'esbuild';
 import {paths} from './paths.js';
 
 export async function buildPage(): Promise<string> {
   const out = join(paths.pageDir, 'dist', 'page.js');
-  await build({
+  const result = await build({
     entryPoints: [join(paths.pageDir, 'main.tsx')],
     outfile: out,
     bundle: true,
@@ -22,7 +22,15 @@ export async function buildPage(): Promise<string> {
     sourcemap: 'linked',
     define: {'process.env.NODE_ENV': '"production"'},
     logLevel: 'warning',
+    write: false,
   });
+  // A running sandbox may be serving the page while it is rebuilt: replace each file whole.
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), {recursive: true});
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
   return out;
 }
 

@@ -64,7 +64,8 @@ export function loadAll(): Thunk {
     const wanted = location.hash.slice(1);
     const current = channels.find((c) => c.id === wanted) ?? channels.find((c) => c.name === 'town-square') ?? channels[0];
     if (current) await selectChannel(current.id)(dispatch, getState);
-    await loadPluginStatus()(dispatch, getState);
+    // Only admins may read plugin statuses; asking as anyone else is a 403 in the console.
+    if (String(me.roles ?? '').includes('system_admin')) await loadPluginStatus()(dispatch, getState);
   };
 }
 

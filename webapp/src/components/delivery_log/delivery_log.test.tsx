@@ -132,6 +132,12 @@ describe('stats chart', () => {
         expect(container.querySelectorAll('title')[0].textContent).toMatch(/10 deliveries, 9 ok, 1 failed, p50 100 ms, p95 400 ms/);
     });
 
+    test('counts a single delivery in the singular', () => {
+        const {container} = renderWithRedux(<StatsChart buckets={[{start: Date.UTC(2026, 10, 22, 0), total: 1, ok: 1, failed: 0, p50_ms: 10, p95_ms: 10}]}/>);
+        expect(screen.getByRole('img', {name: /^Last 24 hours: 1 delivery, 100% succeeded/})).toBeInTheDocument();
+        expect(container.querySelectorAll('title')[0].textContent).toMatch(/: 1 delivery, 1 ok, 0 failed/);
+    });
+
     test('describes an empty day', () => {
         renderWithRedux(<StatsChart buckets={[]}/>);
         expect(screen.getByRole('img', {name: 'No deliveries in the last 24 hours.'})).toBeInTheDocument();

@@ -12,6 +12,10 @@ const TOP = 8;
 const HEIGHT = TOP + RATE_HEIGHT + GAP + LATENCY_HEIGHT + 16;
 const HOURS = 24;
 
+function deliveries(n: number): string {
+    return `${n} ${n === 1 ? 'delivery' : 'deliveries'}`;
+}
+
 type Props = {
     buckets: StatsBucket[];
 };
@@ -112,7 +116,7 @@ export default function StatsChart({buckets}: Props) {
         join(' ');
 
     const description = summary.total ?
-        `Last 24 hours: ${summary.total} deliveries, ${formatRate(summary.successRate)}, p95 latency up to ${Math.round(summary.maxP95)} ms.` :
+        `Last 24 hours: ${deliveries(summary.total)}, ${formatRate(summary.successRate)}, p95 latency up to ${Math.round(summary.maxP95)} ms.` :
         'No deliveries in the last 24 hours.';
 
     return (
@@ -134,7 +138,7 @@ export default function StatsChart({buckets}: Props) {
                 {data.map((b, i) => {
                     const finished = (b.ok || 0) + (b.failed || 0);
                     const okHeight = finished ? ((b.ok || 0) / finished) * RATE_HEIGHT : 0;
-                    const label = `${hourLabel(b.start)}: ${b.total} deliveries, ${b.ok} ok, ${b.failed} failed, p50 ${Math.round(b.p50_ms || 0)} ms, p95 ${Math.round(b.p95_ms || 0)} ms`;
+                    const label = `${hourLabel(b.start)}: ${deliveries(b.total)}, ${b.ok} ok, ${b.failed} failed, p50 ${Math.round(b.p50_ms || 0)} ms, p95 ${Math.round(b.p95_ms || 0)} ms`;
                     if (!finished) {
                         return (
                             <rect

@@ -3,7 +3,7 @@ import React, {useEffect, useRef, useState} from 'react';
 import type {DialogElement as Element} from '@mattermost/types/integrations';
 
 import type {DialogLookupItem} from '../../types';
-import {describedBy, FieldMessages, LabelledField} from '../common/fields';
+import {describedBy, FieldMessages, LabelledField, RequiredMark} from '../common/fields';
 import {OptionList, useDataSourceOptions} from '../common/select_options';
 import type {SelectOption} from '../common/select_options';
 
@@ -234,6 +234,7 @@ export default function DialogElement({element, value, onChange, error, id, look
             >
                 <legend>
                     {element.display_name}
+                    {!element.optional && <RequiredMark/>}
                     <OptionalHint element={element}/>
                 </legend>
                 {options.map((o, i) => (

@@ -107,6 +107,8 @@ describe('InteractiveDialog', () => {
         await user.selectOptions(screen.getByLabelText(/^Channel/), 'chan1');
         await user.selectOptions(screen.getByLabelText(/^Labels/), ['b']);
         await user.click(screen.getByRole('checkbox', {name: 'Notify Tell the team'}));
+        // A required radio group is marked like a required text field.
+        expect(screen.getByRole('radiogroup', {name: 'Severity'}).querySelector('legend .hb-required')).toHaveTextContent('*');
         await user.click(within(screen.getByRole('radiogroup', {name: 'Severity'})).getByLabelText('Major'));
         await user.type(screen.getByLabelText(/^Due/), '2026-12-01');
         await user.type(screen.getByLabelText(/^Starts/), '2026-12-01T09:30');

@@ -149,6 +149,27 @@ describe('hook editor form', () => {
         await waitFor(() => expect(onUpdated).toHaveBeenCalledWith({id: 'h1', display_name: 'Grafana'}, false));
     });
 
+    test('inside the admin console form, a submit saves the hook and never reaches the outer form', async () => {
+        const user = userEvent.setup();
+        const outerForm = document.createElement('form');
+        const outerSubmit = jest.fn((event: Event) => event.preventDefault());
+        outerForm.addEventListener('submit', outerSubmit);
+        const container = outerForm.appendChild(document.createElement('div'));
+        document.body.appendChild(outerForm);
+        try {
+            const onSaved = jest.fn();
+            renderWithRedux(<Harness onSaved={onSaved}/>, {container});
+            await user.type(screen.getByLabelText('Title'), 'Grafana');
+            await user.click(screen.getByRole('button', {name: 'Create webhook'}));
+            await waitFor(() => expect(onSaved).toHaveBeenCalledWith({id: 'h1', display_name: 'Grafana'}, true));
+            await user.type(screen.getByLabelText('Title'), '{Enter}');
+            await waitFor(() => expect(onSaved).toHaveBeenCalledTimes(2));
+            expect(outerSubmit).not.toHaveBeenCalled();
+        } finally {
+            outerForm.remove();
+        }
+    });
+
     test('a server error naming a shown field lands on it; any other is a form error', async () => {
         const user = userEvent.setup();
         const failWith = (field?: string) => async (): Promise<ActionResult<Saved>> => ({error: new ClientError('/x', {message: `Rejected ${field ?? 'request'}.`, field}, 400)});

@@ -1,4 +1,4 @@
-import React, {useEffect, useId, useRef, useState} from 'react';
+import React, {useCallback, useEffect, useId, useRef, useState} from 'react';
 
 import type {ActionResult} from '../../actions';
 import type {HookKind} from '../../types';
@@ -37,6 +37,39 @@ export function finishHookInput<T extends CommonHookFields & {id?: string}>(inpu
     return result;
 }
 
+/** The part of a submit event the handlers use: a native Event or React's synthetic one. */
+export type SubmitLike = {preventDefault(): void};
+
+/**
+ * A callback ref for a <form> that handles its submit events itself, on the form
+ * element. The admin console draws custom settings inside its own <form>, so the
+ * editors end up nested in it; a nested form's submit event must not reach the
+ * outer form (which would save the console's settings), and Chromium does not
+ * let it bubble past the inner form at all, so React's onSubmit, delegated to
+ * the root, would never run and the browser would submit the form natively.
+ */
+export function useSubmitHandler(formRef: React.MutableRefObject<HTMLFormElement | null>, onSubmit: (event: SubmitLike) => void): (form: HTMLFormElement | null) => void {
+    const handler = useRef(onSubmit);
+    handler.current = onSubmit;
+    const attached = useRef<{form: HTMLFormElement; listener: (event: Event) => void} | null>(null);
+    return useCallback((form: HTMLFormElement | null) => {
+        if (attached.current) {
+            attached.current.form.removeEventListener('submit', attached.current.listener);
+            attached.current = null;
+        }
+        formRef.current = form;
+        if (form) {
+            const listener = (event: Event) => {
+                event.preventDefault();
+                event.stopPropagation();
+                handler.current(event);
+            };
+            form.addEventListener('submit', listener);
+            attached.current = {form, listener};
+        }
+    }, [formRef]);
+}
+
 /** What a submit hands over once the draft is turned into a request. */
 export type PreparedSave<H> = {
     validation: FieldErrors;
@@ -45,7 +78,7 @@ export type PreparedSave<H> = {
 
 /** The parts of the editor state the surrounding form needs. */
 export type EditorFormState = {
-    formRef: React.RefObject<HTMLFormElement>;
+    formRef: React.MutableRefObject<HTMLFormElement | null>;
     headingRef: React.RefObject<HTMLHeadingElement>;
     fieldId: (name: string) => string;
     isNew: boolean;
@@ -75,7 +108,7 @@ export type HookEditorState<H, D> = EditorFormState & DraftFields<D> & {
      * Submit handler: `prepare` builds and validates the request; invalid
      * input and server errors land on the fields and move focus there.
      */
-    submitWith: (prepare: () => PreparedSave<H>) => (event: React.FormEvent) => Promise<void>;
+    submitWith: (prepare: () => PreparedSave<H>) => (event: SubmitLike) => Promise<void>;
 };
 
 type Options<H, D> = {
@@ -94,7 +127,7 @@ export function useHookEditor<H, D>({hookId, initialDraft, knownFields, onSaved}
     const [formError, setFormError] = useState<string | null>(null);
     const [saving, setSaving] = useState(false);
     const [focusRequest, setFocusRequest] = useState(0);
-    const formRef = useRef<HTMLFormElement>(null);
+    const formRef = useRef<HTMLFormElement | null>(null);
     const headingRef = useRef<HTMLHeadingElement>(null);
     const base = useId();
     const isNew = !hookId;
@@ -114,7 +147,7 @@ export function useHookEditor<H, D>({hookId, initialDraft, knownFields, onSaved}
         setDraft((d) => ({...d, [key]: value}));
     };
 
-    const submitWith = (prepare: () => PreparedSave<H>) => async (event: React.FormEvent) => {
+    const submitWith = (prepare: () => PreparedSave<H>) => async (event: SubmitLike) => {
         event.preventDefault();
         if (saving) {
             return;
@@ -163,7 +196,7 @@ type HookEditorFormProps = {
     /** The stored hook when editing; undefined when creating, or when it was deleted meanwhile. */
     hook?: {display_name: string};
     notice?: string | null;
-    onSubmit: (event: React.FormEvent) => void;
+    onSubmit: (event: SubmitLike) => void;
     onCancel: () => void;
 
     /** Extra buttons next to the title. */
@@ -180,15 +213,15 @@ type HookEditorFormProps = {
 /** The editor form: title row, banners, the fields, Enabled, then Save and Back. */
 export function HookEditorForm({editor, kind, hook, notice, onSubmit, onCancel, toolbar, banners, enabledHelp, children}: HookEditorFormProps) {
     const {formRef, headingRef, fieldId, isNew, saving, formError, draft, set} = editor;
+    const formCallbackRef = useSubmitHandler(formRef, onSubmit);
     if (!isNew && !hook) {
         return <p>{'This webhook no longer exists.'}</p>;
     }
     const noun = `${kind} webhook`;
     return (
         <form
-            ref={formRef}
+            ref={formCallbackRef}
             noValidate={true}
-            onSubmit={onSubmit}
             aria-labelledby={fieldId('heading')}
         >
             <ViewToolbar
