@@ -1,6 +1,7 @@
 // Identifiers and secrets in Mattermost's own format.
 
 import {randomBytes} from 'node:crypto';
+import {generateSecret} from '../crypto/signing.js';
 
 const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
@@ -16,7 +17,7 @@ export function isValidId(value: unknown): value is string {
   return typeof value === 'string' && /^[a-z0-9]{26}$/.test(value);
 }
 
-/** A signing secret: 32 random bytes, base64url. */
+/** A signing secret in the documented format ("hbs_" + 32 random bytes, base64url). */
 export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return generateSecret();
 }
