@@ -4,7 +4,8 @@
 // /plugins/<id> prefix, Mattermost-User-Id for authenticated calls).
 
 import {Readable} from 'node:stream';
-import type {PluginRequest, PluginResponse} from '../mattermost/http.js';
+import type {PluginRequest} from '../mattermost/http.js';
+import {CapturedResponse} from '../mattermost/testing.js';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import type {Channel, Team, User} from '../mattermost/model.js';
 import {directDelivery, HookbridgePlugin, type HookbridgeOptions} from '../plugin.js';
@@ -82,31 +83,6 @@ export interface FakeResult {
   json: unknown;
 }
 
-class CollectingResponse implements PluginResponse {
-  statusCode = 200;
-  headersSent = false;
-  readonly headers: Record<string, string> = {};
-  readonly chunks: Buffer[] = [];
-
-  setHeader(name: string, value: string | readonly string[]): void {
-    this.headers[name.toLowerCase()] = typeof value === 'string' ? value : value.join(', ');
-  }
-  getHeader(name: string): string | undefined {
-    return this.headers[name.toLowerCase()];
-  }
-  removeHeader(name: string): void {
-    delete this.headers[name.toLowerCase()];
-  }
-  async write(chunk: string | Uint8Array): Promise<void> {
-    this.headersSent = true;
-    this.chunks.push(Buffer.from(chunk));
-  }
-  async end(chunk?: string | Uint8Array): Promise<void> {
-    if (chunk !== undefined) await this.write(chunk);
-    this.headersSent = true;
-  }
-}
-
 export function fakeRequest(r: FakeRequest): PluginRequest {
   const url = new URL(r.path, 'http://plugin.invalid');
   const headers: Record<string, string[]> = {};
@@ -138,16 +114,17 @@ export function fakeRequest(r: FakeRequest): PluginRequest {
 }
 
 export async function call(plugin: HookbridgePlugin, r: FakeRequest): Promise<FakeResult> {
-  const res = new CollectingResponse();
+  const res = new CapturedResponse();
   await plugin.serveHTTP({}, fakeRequest(r), res);
-  const text = Buffer.concat(res.chunks).toString('utf8');
+  const text = res.body.toString('utf8');
   let json: unknown = undefined;
   try {
     json = JSON.parse(text);
   } catch {
     // Not every answer is JSON ("ok").
   }
-  return {status: res.statusCode, headers: res.headers, text, json};
+  const headers = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v.join(', ')]));
+  return {status: res.statusCode, headers, text, json};
 }
 
 /** Creates an outgoing hook through the REST API and returns its JSON. */
