@@ -29,38 +29,9 @@ export interface OutgoingJob {
   onResponse(result: DeliveryResult): Promise<void>;
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'retrying';
-
-/** One delivery as the REST API serves it (the webapp's Delivery). */
-export interface Delivery {
-  id: string;
-  hook_id: string;
-  post_id: string;
-  event: string;
-  attempt: number;
-  status: DeliveryStatus;
-  created_at: number;
-  completed_at?: number;
-  latency_ms?: number;
-  response_status?: number;
-  error?: string;
-  request?: {url: string; headers: Record<string, string>; body: string};
-  response?: {headers: Record<string, string>; body: string};
-}
-
-export interface StatsBucket {
-  /** Start of the hour, in milliseconds. */
-  start: number;
-  total: number;
-  ok: number;
-  failed: number;
-  p50_ms: number;
-  p95_ms: number;
-}
-
-export interface HookStats {
-  buckets: StatsBucket[];
-}
+// The REST shapes of deliveries and stats are the delivery engine's own.
+export type {Delivery, DeliveryStatus, HookStats, StatsBucket} from '../delivery/types.js';
+import type {Delivery, HookStats} from '../delivery/types.js';
 
 export interface DeliveryService {
   /** Takes the job and returns its delivery id; must not wait for the callback's answer. */
