@@ -1,8 +1,12 @@
-// npm run bench [-- --only gob,rpc] [-- --quick]
+// npm run bench [-- --only gob,rpc] [-- --quick]   (suites: match gob rpc incoming outgoing memory)
 // Runs the benchmarks, prints a table and writes bench/results.json.
 import {writeFileSync} from 'node:fs';
+import {cpus, loadavg, totalmem} from 'node:os';
 import {gobBench} from './gob.bench.js';
+import {incomingBench} from './incoming.bench.js';
 import {matchBench} from './match.bench.js';
+import {memoryBench} from './memory.bench.js';
+import {outgoingBench} from './outgoing.bench.js';
 import {rpcBench} from './rpc.bench.js';
 import type {BenchResult} from './harness.js';
 
@@ -15,6 +19,9 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['match', () => matchBench({sizes: [10, 1000, 100000], runs: quick ? 3 : 5})],
   ['gob', () => gobBench({n: quick ? 5000 : 50000, runs: quick ? 3 : 5})],
   ['rpc', () => rpcBench({n: quick ? 2000 : 20000, runs: quick ? 3 : 5, levels: [1, 16]})],
+  ['incoming', () => incomingBench({levels: [1, 64], requests: (c) => (c === 1 ? (quick ? 500 : 1500) : quick ? 2000 : 3500), runs: quick ? 3 : 5, warmup: quick ? 2000 : 4000})],
+  ['outgoing', () => outgoingBench({levels: [1, 10, 100], runs: quick ? 3 : 5, deliveries: quick ? 1000 : 4000, unloadedDeliveries: quick ? 30 : 300, sustainedMs: quick ? 1000 : 2000})],
+  ['memory', () => memoryBench({hooks: 100000, runs: quick ? 2 : 3, idleMs: quick ? 2000 : 4000})],
 ];
 
 function fmt(n: number): string {
@@ -43,4 +50,10 @@ const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
-writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({date: new Date().toISOString(), node: process.version, results: all}, null, 2) + '\n');
+const noted = all.filter((r) => r.notes);
+if (noted.length) {
+  console.log('');
+  for (const r of noted) console.log(`${r.benchmark} / ${r.case}: ${r.notes}`);
+}
+const machine = {cpus: cpus().length, model: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), loadavg: loadavg().map((l) => Number(l.toFixed(2)))};
+writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({date: new Date().toISOString(), node: process.version, machine, results: all}, null, 2) + '\n');

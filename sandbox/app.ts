@@ -8,6 +8,7 @@ import type {AddressInfo} from 'node:net';
 import {join} from 'node:path';
 import {MemoryMattermost} from '../server/mattermost/memory.js';
 import type {Post, WebsocketBroadcast} from '../server/mattermost/model.js';
+import type {Service} from '../server/wire/netrpc/index.js';
 import {apiService, reportMissing, type ApiHost, type LogLevel} from './host/api-service.js';
 import {Supervisor, type PluginLog} from './host/supervisor.js';
 import {TriggerIds} from './host/triggers.js';
@@ -38,6 +39,13 @@ export interface SandboxOptions {
   pageDir: string;
   healthCheckMs?: number;
   log?: (line: string) => void;
+  /**
+   * Write the store to `dataDir` (default true). Each write serialises the whole
+   * store, so a host under sustained load (benchmarks) keeps it in memory only.
+   */
+  persist?: boolean;
+  /** Wraps the plugin API served to each activation (to observe the plugin's calls). */
+  wrapApi?: (api: Service) => Service;
 }
 
 const PAGE_BUNDLE_URL = '/static/sandbox/page.js';
@@ -63,12 +71,15 @@ export class Sandbox {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.pluginId = options.manifest.id;
     this.webappBundleURL = options.webappBundle ? `/static/plugins/${this.pluginId}/${this.pluginId}_bundle.js` : null;
-    this.snapshots = new Snapshots(options.dataDir, this.mm, 250, (err) => this.note('error', 'store', `saving the snapshot failed: ${String(err)}`));
+    this.snapshots = new Snapshots(options.dataDir, this.mm, 250, (err) => this.note('error', 'store', `saving the snapshot failed: ${String(err)}`), options.persist ?? true);
     this.sessions = new Sessions(this.mm);
     this.events = new EventHub(this.mm);
     this.supervisor = new Supervisor({
       executable: options.executable,
-      api: () => reportMissing(apiService(this.apiHost()), (method) => this.note('warn', 'api', `the plugin called Plugin.${method}, which the sandbox does not serve (it got "rpc: can't find method", as from an older server)`)),
+      api: () => {
+        const api = reportMissing(apiService(this.apiHost()), (method) => this.note('warn', 'api', `the plugin called Plugin.${method}, which the sandbox does not serve (it got "rpc: can't find method", as from an older server)`));
+        return options.wrapApi ? options.wrapApi(api) : api;
+      },
       ...(options.healthCheckMs !== undefined ? {healthCheckMs: options.healthCheckMs} : {}),
       onLog: (entry) => this.pluginLog(entry),
       onProblem: (message) => this.note('warn', 'supervisor', message),
@@ -109,6 +120,8 @@ export class Sandbox {
   }
 
   private publishPost(event: 'posted' | 'post_edited' | 'post_deleted', post: Post): void {
+    // Building the message serialises the post: skip it while no page is listening.
+    if (this.events.size === 0) return;
     const channel = this.mm.channels.get(post.ChannelId ?? '');
     const sender = this.mm.users.get(post.UserId ?? '');
     const data: Record<string, unknown> = {post: JSON.stringify(restPost(post))};

@@ -80,6 +80,11 @@ export class Supervisor extends EventEmitter {
     return this.client && !this.client.hasExited ? (this.client.process.pid ?? null) : null;
   }
 
+  /** yamux streams open on the connection to the running plugin (diagnostics). */
+  get openStreams(): number {
+    return this.client?.session.streamCount ?? 0;
+  }
+
   private setState(state: PluginStateValue): void {
     if (this.state === state) return;
     this.state = state;

@@ -18,6 +18,8 @@ export class Snapshots {
     private readonly mm: MemoryMattermost,
     private readonly debounceMs = 250,
     private readonly onError: (err: unknown) => void = () => {},
+    /** false: never write (the store lives in memory only). */
+    private readonly enabled = true,
   ) {
     this.file = join(dir, SNAPSHOT_FILE);
   }
@@ -35,7 +37,7 @@ export class Snapshots {
 
   /** Something changed: write soon. */
   schedule(): void {
-    if (this.timer) return;
+    if (this.timer || !this.enabled) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       try {
@@ -50,6 +52,7 @@ export class Snapshots {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (!this.enabled) return;
     mkdirSync(this.dir, {recursive: true});
     const data = JSON.stringify({format: FORMAT, savedAt: new Date().toISOString(), store: this.mm.toJSON()}, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
     const tmp = `${this.file}.${process.pid}.tmp`;

@@ -1,0 +1,164 @@
+// incoming: incoming webhook requests per second through the whole stack (HTTP
+// → the sandbox host → ServeHTTP over the plugin protocol → the plugin →
+// KVGet/GetChannel/GetUser/CreatePost back over RPC → the store), against a bare
+// node:http server doing the same parsing, checks and store write in its own
+// process (support/bare-server.ts), both loaded the same way in the same run.
+
+import {figure, type BenchResult, type Figure} from './harness.js';
+import {runLoad, type LoadResult} from './support/load.js';
+import {Child, cpuMs} from './support/proc.js';
+import {BenchSandbox} from './support/sandbox.js';
+
+export interface IncomingOptions {
+  levels: number[];
+  /** Requests per run at a concurrency level. */
+  requests: (concurrency: number) => number;
+  runs: number;
+  /** Requests (at concurrency 64) that warm up a freshly started plugin before each run. */
+  warmup: number;
+}
+
+/** The sandbox host refuses new yamux streams beyond this many open (server/wire/yamux/session.ts maxStreams). */
+const STREAM_CAP = 8192;
+const WARMUP_ROUNDS = 1;
+
+const PAYLOAD = Buffer.from(JSON.stringify({text: 'Build #1234 of hookbridge passed: 2,345 tests green on main (abc1234) in 4m 12s.', username: 'ci'}));
+const HEADERS = {'Content-Type': 'application/json'};
+
+interface Side {
+  runs: LoadResult[];
+  /** CPU ms per request of each process involved. */
+  cpu: Record<string, number[]>;
+}
+
+const gc = (): void => (globalThis as {gc?: () => void}).gc?.();
+
+function perRequest(side: Side, name: string, ms: number, requests: number): void {
+  (side.cpu[name] ??= []).push(ms / requests);
+}
+
+function medianOf(values: number[]): number {
+  return figure(values, '').value;
+}
+
+function latency(runs: LoadResult[], which: 'p50' | 'p99'): Figure {
+  return figure(
+    runs.map((r) => r[which]),
+    'ms',
+  );
+}
+
+export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[]> {
+  const sbx = await BenchSandbox.start();
+  let bare: Child | null = null;
+  const results: BenchResult[] = [];
+  try {
+    bare = await Child.start('bench/support/bare-server.ts');
+    const hook = await sbx.json<{id: string}>('/plugins/hookbridge/api/v1/hooks/incoming', {method: 'POST', body: {channel_id: sbx.info.townId, display_name: 'bench'}});
+    const bareHook = await bare.call<string>('createHook');
+    const oursURL = `${sbx.url}/plugins/hookbridge/hooks/${hook.id}`;
+    const bareURL = `${String(bare.info.url)}/hooks/${bareHook}`;
+    for (const concurrency of opts.levels) {
+      let restarts = 0;
+      const n = opts.requests(concurrency);
+      const load = (url: string, requests: number): Promise<LoadResult> => runLoad({url, headers: HEADERS, body: PAYLOAD, concurrency, requests});
+      const ours: Side = {runs: [], cpu: {}};
+      const base: Side = {runs: [], cpu: {}};
+      const calls = new Map<string, number>();
+      let leaked = 0;
+      let oursErrors = '';
+      for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
+        const measured = round >= WARMUP_ROUNDS;
+        // Every request leaves one stream open (see bench/README.md), so each run gets a
+        // fresh plugin process, warmed up (its throughput climbs for the first few
+        // thousand requests), with room left for the run.
+        if (opts.warmup + n + 256 > STREAM_CAP) throw new Error(`${opts.warmup} + ${n} requests do not fit under ${STREAM_CAP} open streams`);
+        await sbx.restartPlugin();
+        restarts++;
+        await sbx.clearPosts();
+        await runLoad({url: oursURL, headers: HEADERS, body: PAYLOAD, concurrency: 64, requests: opts.warmup});
+        await sbx.clearPosts();
+        await bare.call('clearPosts');
+        gc();
+
+        const pluginPid = await sbx.pluginPid();
+        await sbx.resetCalls();
+        const streams0 = await sbx.streams();
+        const c0 = {host: cpuMs(sbx.info.pid), plugin: cpuMs(pluginPid), load: cpuMs(process.pid)};
+        const o = await load(oursURL, n);
+        const c1 = {host: cpuMs(sbx.info.pid), plugin: cpuMs(pluginPid), load: cpuMs(process.pid)};
+        if (o.errors) oursErrors ||= `${o.errors} errors, first: ${o.firstError}`;
+        if (measured) {
+          ours.runs.push(o);
+          perRequest(ours, 'host', c1.host - c0.host, n);
+          perRequest(ours, 'plugin', c1.plugin - c0.plugin, n);
+          perRequest(ours, 'load', c1.load - c0.load, n);
+          for (const [method, count] of Object.entries(await sbx.calls())) calls.set(method, (calls.get(method) ?? 0) + count);
+          leaked = ((await sbx.streams()) - streams0) / n;
+        }
+        gc();
+
+        const b0 = {server: cpuMs(bare.pid), load: cpuMs(process.pid)};
+        const b = await load(bareURL, n);
+        const b1 = {server: cpuMs(bare.pid), load: cpuMs(process.pid)};
+        if (b.errors) throw new Error(`the bare server failed: ${b.firstError}`);
+        if (measured) {
+          base.runs.push(b);
+          perRequest(base, 'server', b1.server - b0.server, n);
+          perRequest(base, 'load', b1.load - b0.load, n);
+        }
+      }
+
+      const measuredRequests = n * opts.runs;
+      const apiCalls = [...calls].map(([m, c]) => `${m} ${(c / measuredRequests).toFixed(2)}`).join(', ');
+      const cpu = `CPU ms/request: host ${medianOf(ours.cpu.host!).toFixed(3)} + plugin ${medianOf(ours.cpu.plugin!).toFixed(3)} (bare server ${medianOf(base.cpu.server!).toFixed(3)}), load generator ${medianOf(ours.cpu.load!).toFixed(3)} / ${medianOf(base.cpu.load!).toFixed(3)}`;
+      const notes = [
+        `${n} requests/run`,
+        `API calls/request: ${apiCalls}`,
+        cpu,
+        `yamux streams left open/request: ${leaked.toFixed(2)}`,
+        `each run on a fresh plugin process after ${opts.warmup} warm-up requests (${restarts} restarts)`,
+        ...(oursErrors ? [oursErrors] : []),
+      ].join('; ');
+
+      const rps = figure(
+        ours.runs.map((r) => r.perSecond),
+        'requests/s',
+      );
+      const bareRps = figure(
+        base.runs.map((r) => r.perSecond),
+        'requests/s',
+      );
+      const ratio = rps.value / bareRps.value;
+      results.push({
+        benchmark: 'incoming',
+        case: `requests/s, concurrency ${concurrency}`,
+        ours: rps,
+        baseline: {name: 'bare node:http server', figure: bareRps},
+        ratio,
+        target: '>= 0.5x bare server',
+        met: ratio >= 0.5 && !oursErrors,
+        notes,
+      });
+      for (const which of ['p50', 'p99'] as const) {
+        const mine = latency(ours.runs, which);
+        const theirs = latency(base.runs, which);
+        const withTarget = which === 'p99' && concurrency >= 64;
+        results.push({
+          benchmark: 'incoming',
+          case: `${which} latency, concurrency ${concurrency}`,
+          ours: mine,
+          baseline: {name: 'bare node:http server', figure: theirs},
+          ratio: theirs.value / mine.value,
+          ...(withTarget ? {target: '< 20 ms', met: mine.value < 20 && !oursErrors} : {}),
+        });
+      }
+    }
+    const problems = await sbx.problems();
+    if (problems.length) process.stderr.write(`incoming: the sandbox logged ${problems.length} warnings, first: ${problems[0]}\n`);
+  } finally {
+    await bare?.stop();
+    await sbx.stop();
+  }
+  return results;
+}

@@ -1,0 +1,153 @@
+// memory: resident set size of the plugin process (VmRSS from /proc), idle after
+// activation and with 100k outgoing hooks loaded, against a bare `node -e`
+// process doing nothing, measured the same way in the same run. The hooks are
+// written straight into the sandbox's KV store with the plugin's key layout and
+// loaded by the plugin on activation (POST /api/v4/plugins/hookbridge/restart).
+
+import {spawn} from 'node:child_process';
+import {newId, newSecret} from '../server/webhooks/ids.js';
+import {RegexRunner} from '../server/webhooks/safe-regex.js';
+import {TriggerIndex} from '../server/webhooks/trigger-index.js';
+import {figure, type BenchResult} from './harness.js';
+import {makeHooks} from './match.bench.js';
+import {MiB, rssBytes, sleep} from './support/proc.js';
+import {BenchSandbox} from './support/sandbox.js';
+
+export interface MemoryOptions {
+  hooks: number;
+  runs: number;
+  /** How long a process idles before its RSS is read. */
+  idleMs: number;
+}
+
+const IDLE_TARGET_MIB = 80;
+const LOADED_TARGET_MIB = 250;
+
+/** Median of a few RSS samples, 200 ms apart, after `idleMs` of idling. */
+async function settledRss(pid: number, idleMs: number): Promise<number> {
+  await sleep(idleMs);
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(rssBytes(pid));
+    await sleep(200);
+  }
+  return figure(samples, '').value;
+}
+
+/** RSS of `node -e` waiting on a timer: what any Node process costs on this machine. */
+async function bareNodeRss(idleMs: number): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1e9)'], {stdio: 'ignore'});
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    return await settledRss(child.pid!, idleMs);
+  } finally {
+    process.kill(child.pid!, 'SIGKILL');
+  }
+}
+
+/** Hooks as stored (JSON), built in a frame of their own so no temporary outlives it. */
+function storedHooks(count: number): string[] {
+  return makeHooks(count).map((h) => JSON.stringify({...h, token: newId(), signing_secret: newSecret()}));
+}
+
+/** Heap the hook objects and the trigger index take in this process (the same code the plugin runs). */
+function heapBreakdown(count: number): {hooks: number; index: number} {
+  const gc = (globalThis as {gc?: () => void}).gc;
+  if (!gc) return {hooks: NaN, index: NaN};
+  const json = storedHooks(count);
+  gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const hooks = json.map((s) => JSON.parse(s) as ReturnType<typeof makeHooks>[number]);
+  gc();
+  const objects = process.memoryUsage().heapUsed - h0;
+  json.length = 0;
+  gc();
+  const h1 = process.memoryUsage().heapUsed;
+  const index = new TriggerIndex(new RegexRunner());
+  index.replaceAll(hooks);
+  gc();
+  const h2 = process.memoryUsage().heapUsed;
+  if (index.size !== count) throw new Error('index size mismatch');
+  return {hooks: objects, index: h2 - h1};
+}
+
+export async function memoryBench(opts: MemoryOptions): Promise<BenchResult[]> {
+  const bare: number[] = [];
+  for (let i = 0; i < opts.runs; i++) bare.push(await bareNodeRss(opts.idleMs));
+  const bareFig = figure(
+    bare.map((b) => b / MiB),
+    'MiB',
+  );
+
+  const sbx = await BenchSandbox.start();
+  const results: BenchResult[] = [];
+  try {
+    const idle: number[] = [];
+    const idleRestart: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      // The first run uses the process the sandbox started; later ones a fresh one each.
+      if (i > 0) idleRestart.push(await sbx.restartPlugin());
+      idle.push((await settledRss(await sbx.pluginPid(), opts.idleMs)) / MiB);
+    }
+    const idleFig = figure(idle, 'MiB');
+    results.push({
+      benchmark: 'memory',
+      case: 'plugin RSS, idle',
+      ours: idleFig,
+      baseline: {name: 'bare node -e', figure: bareFig},
+      ratio: bareFig.value / idleFig.value,
+      target: `< ${IDLE_TARGET_MIB} MiB`,
+      met: idleFig.value < IDLE_TARGET_MIB,
+      notes: `${(idleFig.value - bareFig.value).toFixed(1)} MiB over a bare Node process`,
+    });
+
+    const t0 = performance.now();
+    const loaded = await sbx.loadHooks({count: opts.hooks, teamId: sbx.info.teamId, creatorId: sbx.info.adminId, callbackUrl: 'http://127.0.0.1:9/hook'});
+    const kvLoadMs = performance.now() - t0;
+    const rss: number[] = [];
+    const restarts: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      restarts.push(await sbx.restartPlugin());
+      rss.push((await settledRss(await sbx.pluginPid(), opts.idleMs)) / MiB);
+    }
+    const loadedFig = figure(rss, 'MiB');
+    const heap = heapBreakdown(opts.hooks);
+    const label = `${(opts.hooks / 1000).toFixed(0)}k`;
+    results.push({
+      benchmark: 'memory',
+      case: `plugin RSS, ${label} outgoing hooks`,
+      ours: loadedFig,
+      baseline: {name: 'bare node -e', figure: bareFig},
+      ratio: bareFig.value / loadedFig.value,
+      target: `< ${LOADED_TARGET_MIB} MiB`,
+      met: loadedFig.value < LOADED_TARGET_MIB,
+      notes:
+        `${((loadedFig.value - idleFig.value) * 1024 * (1024 / opts.hooks)).toFixed(0)} bytes/hook over idle; ` +
+        `live heap in this process for the same hooks: objects ${(heap.hooks / MiB).toFixed(0)} MiB (${(heap.hooks / opts.hooks).toFixed(0)} B/hook), ` +
+        `TriggerIndex ${(heap.index / MiB).toFixed(0)} MiB (${(heap.index / opts.hooks).toFixed(0)} B/hook); ` +
+        `written to the KV store in ${kvLoadMs.toFixed(0)} ms (${(loaded.kvBytes / MiB).toFixed(0)} MiB)`,
+    });
+    const restartFig = figure(
+      restarts.map((ms) => ms / 1000),
+      's',
+    );
+    const idleRestartFig = figure(
+      (idleRestart.length ? idleRestart : [NaN]).map((ms) => ms / 1000),
+      's',
+    );
+    results.push({
+      benchmark: 'memory',
+      case: `restart (activation) with ${label} hooks`,
+      ours: restartFig,
+      baseline: {name: 'restart with no hooks', figure: idleRestartFig},
+      ratio: idleRestartFig.value / restartFig.value,
+      notes: `${((opts.hooks / (restartFig.value - idleRestartFig.value)) | 0).toLocaleString('en-US')} hooks/s loaded on activation (KVGet per hook)`,
+    });
+  } finally {
+    await sbx.stop();
+  }
+  return results;
+}

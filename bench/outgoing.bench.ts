@@ -1,0 +1,230 @@
+// outgoing: posts created through the sandbox REST API (POST /api/v4/posts,
+// which fires MessageHasBeenPosted) until the plugin's deliveries reach a
+// node:http receiver on 127.0.0.1, with 1, 10 and 100 outgoing hooks matching
+// every post. Each post's text carries its send time, so the receiver sees
+// post-to-receipt latency. Three loads per level: unloaded (one post at a time,
+// the next once all its deliveries arrived), max (posts as fast as 16 clients
+// get them accepted) and sustained (an open-loop schedule at half the max).
+// Baseline: a bare node:http client in its own process POSTing the same payload
+// to the same receiver (support/bare-sender.ts).
+
+import http from 'node:http';
+import {figure, percentile, type BenchResult, type Figure} from './harness.js';
+import {Child, cpuMs, sleep} from './support/proc.js';
+import {Receiver} from './support/receiver.js';
+import {BenchSandbox, request} from './support/sandbox.js';
+
+export interface OutgoingOptions {
+  levels: number[];
+  runs: number;
+  /** Deliveries per max-rate run. */
+  deliveries: number;
+  /** Deliveries per unloaded run (at least a few posts). */
+  unloadedDeliveries: number;
+  /** Length of a sustained-rate run, ms. */
+  sustainedMs: number;
+}
+
+const POSTERS = 16;
+/** The durable queue's jobs per node (server/delivery/queue.ts concurrency). */
+const QUEUE_CONCURRENCY = 16;
+const WARMUP_ROUNDS = 1;
+const TARGET_RATE = 5000;
+const TARGET_P99_MS = 10;
+
+interface RunFigures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  deliveries: number;
+  missing: number;
+}
+
+const gc = (): void => (globalThis as {gc?: () => void}).gc?.();
+
+function latencyFigures(latencies: number[]): {p50: number; p99: number} {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {p50: percentile(sorted, 50), p99: percentile(sorted, 99)};
+}
+
+export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[]> {
+  const sbx = await BenchSandbox.start();
+  const receiver = new Receiver();
+  let sender: Child | null = null;
+  const agent = new http.Agent({keepAlive: true, maxSockets: POSTERS, maxFreeSockets: POSTERS});
+  const results: BenchResult[] = [];
+  try {
+    await receiver.start();
+    sender = await Child.start('bench/support/bare-sender.ts');
+    await sbx.configure({AllowedInternalHosts: '127.0.0.1'});
+    const postURL = `${sbx.url}/api/v4/posts`;
+    const headers = {Authorization: 'Bearer alice', 'Content-Type': 'application/json'};
+    const post = async (): Promise<void> => {
+      const body = JSON.stringify({channel_id: sbx.info.townId, message: `bench ${performance.now()} rest of the message`});
+      const r = await request(postURL, {method: 'POST', headers, body, agent});
+      if (r.status !== 201) throw new Error(`POST /api/v4/posts → ${r.status}: ${r.body}`);
+    };
+    let hooks = 0;
+    const addHooks = async (total: number): Promise<void> => {
+      for (; hooks < total; hooks++) {
+        await sbx.json('/plugins/hookbridge/api/v1/hooks/outgoing', {
+          method: 'POST',
+          // One callback path per hook: hooks of a channel may not share a trigger word and a URL.
+          body: {team_id: sbx.info.teamId, channel_id: sbx.info.townId, display_name: `bench ${hooks}`, trigger_words: ['bench'], callback_urls: [`${receiver.url}/hook/${hooks}`], content_type: 'application/json', max_attempts: 1},
+        });
+      }
+    };
+    /** Waits for `expected` deliveries, then for the queue to finish its bookkeeping. */
+    const collect = async (expected: number, startedAt: number): Promise<RunFigures> => {
+      const complete = await receiver.waitFor(expected, Math.max(60_000, expected * 20));
+      const seconds = (receiver.lastAt - startedAt) / 1000;
+      const {p50, p99} = latencyFigures(receiver.latencies);
+      const figures = {perSecond: receiver.count / seconds, p50, p99, deliveries: receiver.count, missing: complete ? 0 : expected - receiver.count};
+      await sleep(200);
+      return figures;
+    };
+    const prepare = async (): Promise<void> => {
+      await sbx.clearPosts();
+      receiver.reset();
+      gc();
+    };
+
+    // Sample the plugin's payload once, so the baseline sends the same bytes.
+    await addHooks(1);
+    await prepare();
+    await post();
+    if (!(await receiver.waitFor(1, 30_000))) throw new Error(`no delivery reached the receiver:\n${(await sbx.problems()).join('\n')}`);
+    const payload = receiver.lastBody.toString('base64');
+    await sleep(200);
+
+    for (const n of opts.levels) {
+      await addHooks(n);
+      const unloaded: RunFigures[] = [];
+      const max: RunFigures[] = [];
+      const sustained: RunFigures[] = [];
+      const cpu = {host: [] as number[], plugin: [] as number[]};
+      const calls = new Map<string, number>();
+      let callDeliveries = 0;
+
+      for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
+        const measured = round >= WARMUP_ROUNDS;
+        // Unloaded: one post at a time.
+        await prepare();
+        const posts = Math.max(5, Math.ceil(opts.unloadedDeliveries / n));
+        const t0 = performance.now();
+        for (let i = 0; i < posts; i++) {
+          await post();
+          if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
+          await sleep(20);
+        }
+        const u = await collect(posts * n, t0);
+        if (measured) unloaded.push(u);
+
+        // Max: 16 clients posting back to back.
+        await prepare();
+        const pluginPid = await sbx.pluginPid();
+        await sbx.resetCalls();
+        const c0 = {host: cpuMs(sbx.info.pid), plugin: cpuMs(pluginPid)};
+        const maxPosts = Math.max(POSTERS, Math.ceil(opts.deliveries / n));
+        const m0 = performance.now();
+        let next = 0;
+        await Promise.all(
+          Array.from({length: POSTERS}, async () => {
+            for (let i = next++; i < maxPosts; i = next++) await post();
+          }),
+        );
+        const m = await collect(maxPosts * n, m0);
+        if (measured) {
+          max.push(m);
+          cpu.host.push((cpuMs(sbx.info.pid) - c0.host) / m.deliveries);
+          cpu.plugin.push((cpuMs(pluginPid) - c0.plugin) / m.deliveries);
+          for (const [method, count] of Object.entries(await sbx.calls())) calls.set(method, (calls.get(method) ?? 0) + count);
+          callDeliveries += m.deliveries;
+        }
+
+        // Sustained: an open-loop schedule at half of this level's max so far.
+        await prepare();
+        const rate = (figure(max.length ? max.map((x) => x.perSecond) : [m.perSecond], '').value / n) * 0.5;
+        const sustainedPosts = Math.max(5, Math.round((rate * opts.sustainedMs) / 1000));
+        const s0 = performance.now();
+        const pending: Promise<void>[] = [];
+        for (let i = 0; i < sustainedPosts; i++) {
+          const wait = s0 + (i * 1000) / rate - performance.now();
+          if (wait > 1) await sleep(wait);
+          pending.push(post());
+        }
+        await Promise.all(pending);
+        const s = await collect(sustainedPosts * n, s0);
+        if (measured) sustained.push(s);
+      }
+
+      // The baseline: the same payload, from a bare client, to the same receiver.
+      const bareRate: number[] = [];
+      const bareP99: number[] = [];
+      for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
+        receiver.reset();
+        const fast = await sender.call<{perSecond: number; errors: number; firstError: string}>('send', {url: `${receiver.url}/bare`, body: payload, concurrency: QUEUE_CONCURRENCY, requests: opts.deliveries});
+        receiver.reset();
+        const one = await sender.call<{p99: number; errors: number; firstError: string}>('send', {url: `${receiver.url}/bare`, body: payload, concurrency: 1, requests: Math.max(200, opts.unloadedDeliveries)});
+        if (fast.errors || one.errors) throw new Error(`the bare sender failed: ${fast.firstError || one.firstError}`);
+        if (round >= WARMUP_ROUNDS) {
+          bareRate.push(fast.perSecond);
+          bareP99.push(one.p99);
+        }
+      }
+      const bareRateFig = figure(bareRate, 'deliveries/s');
+      const bareP99Fig = figure(bareP99, 'ms');
+
+      const fig = (runs: RunFigures[], key: 'perSecond' | 'p50' | 'p99', unit: string): Figure =>
+        figure(
+          runs.map((r) => r[key]),
+          unit,
+        );
+      const missing = [...unloaded, ...max, ...sustained].reduce((a, r) => a + r.missing, 0);
+      const lost = missing ? `; ${missing} deliveries did not arrive` : '';
+      const label = `${n} hook${n === 1 ? '' : 's'}`;
+      const apiCalls = [...calls].map(([method, c]) => `${method} ${(c / callDeliveries).toFixed(2)}`).join(', ');
+
+      const maxRate = fig(max, 'perSecond', 'deliveries/s');
+      results.push({
+        benchmark: 'outgoing',
+        case: `max rate, ${label}`,
+        ours: maxRate,
+        baseline: {name: `bare node:http client, concurrency ${QUEUE_CONCURRENCY}`, figure: bareRateFig},
+        ratio: maxRate.value / bareRateFig.value,
+        target: `>= ${TARGET_RATE.toLocaleString('en-US')} deliveries/s`,
+        met: maxRate.value >= TARGET_RATE && !missing,
+        notes: `${(maxRate.value / n).toFixed(0)} posts/s; p99 under max load ${fig(max, 'p99', 'ms').value.toFixed(0)} ms; API calls/delivery: ${apiCalls}; CPU ms/delivery: host ${figure(cpu.host, '').value.toFixed(3)}, plugin ${figure(cpu.plugin, '').value.toFixed(3)}${lost}`,
+      });
+      const sustainedRate = fig(sustained, 'perSecond', 'deliveries/s');
+      const sustainedP99 = fig(sustained, 'p99', 'ms');
+      results.push({
+        benchmark: 'outgoing',
+        case: `sustained (half of max), ${label}`,
+        ours: sustainedRate,
+        baseline: null,
+        ratio: null,
+        notes: `p50 ${fig(sustained, 'p50', 'ms').value.toFixed(1)} ms, p99 ${sustainedP99.value.toFixed(1)} ms post-to-receipt`,
+      });
+      const p99 = fig(unloaded, 'p99', 'ms');
+      results.push({
+        benchmark: 'outgoing',
+        case: `p99 post-to-receipt unloaded, ${label}`,
+        ours: p99,
+        baseline: {name: 'bare client round trip, concurrency 1', figure: bareP99Fig},
+        ratio: bareP99Fig.value / p99.value,
+        target: `< ${TARGET_P99_MS} ms`,
+        met: p99.value < TARGET_P99_MS && !missing,
+        notes: `p50 ${fig(unloaded, 'p50', 'ms').value.toFixed(2)} ms; ${Math.max(5, Math.ceil(opts.unloadedDeliveries / n))} posts/run`,
+      });
+    }
+    const problems = await sbx.problems();
+    if (problems.length) process.stderr.write(`outgoing: the sandbox logged ${problems.length} warnings, first: ${problems[0]}\n`);
+  } finally {
+    agent.destroy();
+    await sender?.stop();
+    await receiver.stop();
+    await sbx.stop();
+  }
+  return results;
+}

@@ -1,0 +1,178 @@
+// The Mattermost side of the end-to-end benchmarks: the sandbox host in a child
+// process (support/sandbox-host.ts) running the plugin executable built from
+// server/main.ts, plus the REST calls the benchmarks make to it.
+
+import {spawnSync} from 'node:child_process';
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import http from 'node:http';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {Child, repoRoot} from './proc.js';
+import type {LoadHooksArgs} from './sandbox-host.js';
+
+let built: string | null = null;
+
+/**
+ * Builds the plugin executable once per run, as `make sandbox` does
+ * (build/build-server.mjs, then a launcher that execs node). With
+ * HOOKBRIDGE_BENCH_PROFILE=<dir> the plugin runs under --cpu-prof.
+ */
+export function pluginExecutable(): string {
+  if (built) return built;
+  const dir = join(repoRoot, '.cache', 'bench');
+  mkdirSync(dir, {recursive: true});
+  const js = join(dir, 'plugin.cjs');
+  const r = spawnSync(process.execPath, [join(repoRoot, 'build', 'build-server.mjs'), '--entry', 'server/main.ts', '--out', js], {cwd: repoRoot, encoding: 'utf8'});
+  if (r.status !== 0) throw new Error(`building the plugin failed:\n${r.stdout}${r.stderr}`);
+  const profile = process.env.HOOKBRIDGE_BENCH_PROFILE;
+  const flags = profile ? ` --cpu-prof --cpu-prof-dir="${profile}"` : '';
+  const exe = join(dir, 'plugin');
+  writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}"${flags} "${js}" "$@"\n`);
+  chmodSync(exe, 0o755);
+  return (built = exe);
+}
+
+export interface SandboxInfo {
+  url: string;
+  adminId: string;
+  aliceId: string;
+  teamId: string;
+  townId: string;
+  pid: number;
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+}
+
+/**
+ * A plain node:http request (fetch would add its own overhead to the figures).
+ * Without an agent it gets a connection of its own, so an idle keep-alive
+ * connection the server is just closing is never reused.
+ */
+export function request(url: string, init: {method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number; agent?: http.Agent} = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const body = init.body === undefined ? undefined : Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body);
+    const req = http.request(url, {method: init.method ?? 'GET', agent: init.agent ?? false, headers: {...(body ? {'Content-Length': String(body.length)} : {}), ...(init.headers ?? {})}, timeout: init.timeoutMs ?? 30_000}, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString()}));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${init.method ?? 'GET'} ${url} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export class BenchSandbox {
+  private constructor(
+    readonly child: Child,
+    readonly info: SandboxInfo,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(): Promise<BenchSandbox> {
+    const exe = pluginExecutable();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hb-bench-'));
+    const profile = process.env.HOOKBRIDGE_BENCH_PROFILE;
+    try {
+      const child = await Child.start('bench/support/sandbox-host.ts', {
+        env: {BENCH_PLUGIN: exe, BENCH_DATA: dataDir},
+        ...(profile ? {nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`]} : {}),
+      });
+      const sbx = new BenchSandbox(child, child.info as unknown as SandboxInfo, dataDir);
+      await sbx.waitRunning();
+      return sbx;
+    } catch (err) {
+      rmSync(dataDir, {recursive: true, force: true});
+      throw err;
+    }
+  }
+
+  get url(): string {
+    return this.info.url;
+  }
+
+  /** REST as a user (Authorization: Bearer <username>); throws unless the status is 2xx. */
+  async json<T>(path: string, init: {method?: string; body?: unknown; as?: string} = {}): Promise<T> {
+    const r = await request(this.url + path, {
+      method: init.method ?? 'GET',
+      headers: {Authorization: `Bearer ${init.as ?? 'admin'}`, ...(init.body !== undefined ? {'Content-Type': 'application/json'} : {})},
+      ...(init.body !== undefined ? {body: JSON.stringify(init.body)} : {}),
+      timeoutMs: 600_000,
+    });
+    if (r.status < 200 || r.status > 299) throw new Error(`${init.method ?? 'GET'} ${path} → ${r.status}: ${r.body}`);
+    return (r.body ? JSON.parse(r.body) : undefined) as T;
+  }
+
+  async status(): Promise<{state: number; pid: number | null; error: string}> {
+    const [s] = await this.json<{state: number; pid: number | null; error: string}[]>('/api/v4/plugins/statuses');
+    return s!;
+  }
+
+  /** Waits until the plugin runs (state 2). */
+  async waitRunning(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status().catch(() => null);
+      if (s?.state === 2) return;
+      if (Date.now() > deadline) throw new Error(`the plugin did not start: ${s?.error ?? 'no status'}\n${this.child.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async pluginPid(): Promise<number> {
+    const pid = await this.child.call<number | null>('pluginPid');
+    if (!pid) throw new Error('the plugin is not running');
+    return pid;
+  }
+
+  /** yamux streams open between the host and the plugin. */
+  streams(): Promise<number> {
+    return this.child.call('streams');
+  }
+
+  /** POST /api/v4/plugins/hookbridge/restart: OnDeactivate, a new process, OnActivate. Resolves with its duration in ms. */
+  async restartPlugin(): Promise<number> {
+    const t0 = performance.now();
+    await this.json('/api/v4/plugins/hookbridge/restart', {method: 'POST'});
+    await this.waitRunning();
+    return performance.now() - t0;
+  }
+
+  /** Plugin settings, through the admin REST API (a save runs OnConfigurationChange). */
+  configure(values: Record<string, unknown>): Promise<unknown> {
+    return this.json('/api/v4/plugins/hookbridge/config', {method: 'PUT', body: values});
+  }
+
+  calls(): Promise<Record<string, number>> {
+    return this.child.call('calls');
+  }
+
+  resetCalls(): Promise<void> {
+    return this.child.call('resetCalls');
+  }
+
+  clearPosts(): Promise<void> {
+    return this.child.call('clearPosts');
+  }
+
+  problems(): Promise<string[]> {
+    return this.child.call('problems');
+  }
+
+  loadHooks(args: LoadHooksArgs): Promise<{count: number; kvBytes: number}> {
+    return this.child.call('loadHooks', args);
+  }
+
+  /** Stops the host (OnDeactivate and Quit for the plugin), then removes its data folder. */
+  async stop(): Promise<void> {
+    try {
+      await this.child.stop(20_000);
+    } finally {
+      rmSync(this.dataDir, {recursive: true, force: true});
+    }
+  }
+}
