@@ -2,7 +2,7 @@
 // client_rpc.go and client_rpc_generated.go). Only hooks the plugin implements are
 // listed by Implemented, so the host never calls the others.
 
-import {Readable} from 'node:stream';
+import {Readable, type Duplex} from 'node:stream';
 import {GoInterface, t} from '../wire/gob/index.js';
 import type {MuxBroker} from '../wire/goplugin/index.js';
 import {RpcClient, type Method, type Service} from '../wire/netrpc/index.js';
@@ -173,11 +173,12 @@ async function serveHTTP(plugin: PluginHooks, broker: MuxBroker, raw: unknown, r
   const args = (raw ?? {}) as ServeHTTPArgs;
   const rwClient = new RpcClient(await broker.dial(args.ResponseWriterStream ?? 0));
   let body: Readable;
+  let bodyStream: Duplex | null = null;
   if (args.RequestBodyStream) {
     const stream = await broker.dial(args.RequestBodyStream);
     // One io_rpc request for "everything": the host copies the body and closes the stream.
     stream.write(putVarint(1n << 40n));
-    body = stream;
+    body = bodyStream = stream;
   } else {
     body = Readable.from([]);
   }
@@ -196,7 +197,9 @@ async function serveHTTP(plugin: PluginHooks, broker: MuxBroker, raw: unknown, r
     }
   } finally {
     await res.flushed();
-    if (!body.readableEnded) body.destroy();
+    // Close our side of the body stream too, or it stays half-open for the life of the connection.
+    if (bodyStream && body.readableEnded) bodyStream.end();
+    else if (!body.readableEnded) body.destroy();
     rwClient.close();
   }
   return {};
