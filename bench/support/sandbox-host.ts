@@ -1,7 +1,8 @@
 // The sandbox host in a child process of the benchmarks: the real Sandbox app
 // (REST, plugin route, supervisor launching the plugin executable over the
 // plugin protocol), its store kept in memory, driven over IPC for what REST
-// does not offer: the plugin API calls it served, and bulk KV loading.
+// does not offer: the plugin API calls it served, the yamux streams open to the
+// plugin, and bulk KV loading.
 //
 //   BENCH_PLUGIN  the plugin executable
 //   BENCH_DATA    an empty data folder

@@ -59,7 +59,8 @@ export function apiService(host: ApiHost): Service {
 
   const createPost = async (input: Post | undefined): Promise<Args> => {
     if (!input) return {B: appError('CreatePost', 'api.context.invalid_body_param.app_error', 'Invalid or missing post in request body.', '', 400)};
-    const p = copy(input);
+    // The argument was just decoded for this call and nothing else holds it; the store copies what it keeps.
+    const p = input;
     if (!p.ChannelId || !mm.channels.has(p.ChannelId)) {
       return {B: appError('GetChannel', 'app.channel.get.existing.app_error', 'Unable to find the existing channel.', `channel_id=${p.ChannelId ?? ''}`, 404)};
     }

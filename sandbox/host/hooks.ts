@@ -5,8 +5,8 @@
 
 import type {MuxBroker} from '../../server/wire/goplugin/index.js';
 import type {RpcClient} from '../../server/wire/netrpc/index.js';
-import {newId} from '../../server/mattermost/memory.js';
 import type {Context, Post} from '../../server/mattermost/model.js';
+import {requestId} from './request-id.js';
 import {callServeHTTP, type ForwardedRequest, type ResponseSink, type ServeHTTPResult} from './serve-http.js';
 import {hookArgs} from './shapes.js';
 
@@ -33,7 +33,7 @@ export class HookCaller {
   }
 
   private context(): Context {
-    return {RequestId: newId()};
+    return {RequestId: requestId()};
   }
 
   private background(hook: keyof typeof hookArgs, args: object): void {

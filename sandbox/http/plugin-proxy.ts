@@ -6,9 +6,9 @@
 
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Readable} from 'node:stream';
-import {newId} from '../../server/mattermost/memory.js';
 import type {Context} from '../../server/mattermost/model.js';
 import type {HookCaller} from '../host/hooks.js';
+import {requestId} from '../host/request-id.js';
 import {canonicalHeaderKey, type ForwardedRequest, type HeaderMap} from '../host/serve-http.js';
 import {BufferSink, NodeResponseSink, type BufferedResponse} from '../host/sinks.js';
 import {SESSION_COOKIE, type Session} from './auth.js';
@@ -53,7 +53,7 @@ export function forwardRequest(pluginId: string, req: IncomingMessage, session: 
   parsed.searchParams.delete('access_token');
   const {ip, addr} = remote(req);
   const context: Context = {
-    RequestId: newId(),
+    RequestId: requestId(),
     IPAddress: ip,
     AcceptLanguage: req.headers['accept-language'] ?? '',
     UserAgent: req.headers['user-agent'] ?? '',
@@ -118,7 +118,7 @@ export async function requestPlugin(gateway: PluginGateway, pluginPath: string, 
       host: '',
       remoteAddr: '',
       body: Readable.from([body], {objectMode: false}),
-      context: {RequestId: newId()},
+      context: {RequestId: requestId()},
     },
     sink,
   );
