@@ -1,7 +1,8 @@
 // match: outgoing-hook trigger matching per post, Hookbridge's index against
 // Mattermost's native algorithm (a linear scan of the team's hooks, as in
 // app/webhook.go handleWebhookEvents), both run here on the same hooks and posts.
-import {defaultMatch, type OutgoingHook} from '../server/webhooks/model.js';
+import type {OutgoingHook} from '../server/webhooks/model.js';
+import {makeHook} from '../server/webhooks/test-fixtures.js';
 import {RegexRunner} from '../server/webhooks/safe-regex.js';
 import {TriggerIndex, type PostContext} from '../server/webhooks/trigger-index.js';
 import {firstWord} from '../server/webhooks/text.js';
@@ -24,30 +25,16 @@ export function makeHooks(n: number): OutgoingHook[] {
     const kind = i % 20;
     const channelOnly = kind === 0;
     const prefix = kind >= 13;
-    hooks.push({
-      id: `hook${String(i).padStart(22, '0')}`,
-      token: 'tok',
-      create_at: 1,
-      update_at: 1,
-      delete_at: 0,
-      creator_id: 'creator',
-      channel_id: channelOnly || i % 3 === 0 ? channel(i % channels) : '',
-      team_id: TEAM,
-      trigger_words: channelOnly ? [] : [prefix ? `pre${i}_` : `word${i}`, `alt${i}`],
-      trigger_when: prefix ? 1 : 0,
-      callback_urls: ['http://127.0.0.1:9/'],
-      display_name: `hook ${i}`,
-      description: '',
-      content_type: 'application/json',
-      username: '',
-      icon_url: '',
-      enabled: true,
-      match: defaultMatch(),
-      events: ['posted'],
-      channel_types: ['O'],
-      headers: {},
-      max_attempts: 1,
-    });
+    hooks.push(
+      makeHook({
+        id: `hook${String(i).padStart(22, '0')}`,
+        channel_id: channelOnly || i % 3 === 0 ? channel(i % channels) : '',
+        team_id: TEAM,
+        trigger_words: channelOnly ? [] : [prefix ? `pre${i}_` : `word${i}`, `alt${i}`],
+        trigger_when: prefix ? 1 : 0,
+        callback_urls: ['http://127.0.0.1:9/'],
+      }),
+    );
   }
   return hooks;
 }
