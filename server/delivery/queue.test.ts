@@ -170,3 +170,68 @@ describe('durable queue: scheduling', () => {
     t.diagnostic(`one node, concurrency 16: ${n} deliveries in ${ms.toFixed(0)} ms = ${Math.round((n / ms) * 1000)} deliveries/s (enqueue of all: ${enqueued.toFixed(0)} ms)`);
   });
 });
+
+describe('durable queue: groups', () => {
+  it('stores jobs enqueued together as one group, in a handful of KV writes', async () => {
+    const mm = new MemoryMattermost();
+    const sent: string[] = [];
+    const send: Send = async (req) => {
+      sent.push(req.headers['X-Hookbridge-Delivery'] ?? '');
+      return {status: 200, headers: {}, body: new Uint8Array(), latencyMs: 1};
+    };
+    const s = createDurableDeliveryService({api: mm, send, nodeId: 'n'});
+    const hooks = Array.from({length: 100}, (_, i) => makeHook({id: `g${i}`}));
+    const before = mm.calls.length;
+    const ids = await Promise.all(hooks.map((h, i) => s.deliver(job(h, 'http://127.0.0.1:9/', i))));
+    const groups = [...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX));
+    assert.equal(groups.length, 1, 'one group record for 100 jobs');
+    const queueWrites = mm.calls.slice(before).filter((c) => /^kv/i.test(c.method) && String(c.args[0]).startsWith('dq_'));
+    assert.ok(queueWrites.length <= 4, `${queueWrites.length} queue KV calls for 100 jobs`);
+    for (let i = 0; i < 10 && sent.length < 100; i++) await s.poll();
+    assert.deepEqual(new Set(sent), new Set(ids));
+    assert.equal(sent.length, 100);
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')), [], 'nothing of the queue left');
+  });
+
+  it('a node taking over a group sends only the jobs the dead node had not finished', async () => {
+    const clock = fakeClock();
+    const mm = new MemoryMattermost({now: clock.now});
+    const fromA: string[] = [];
+    // Node A finishes four jobs, then its fifth request never ends: the node "dies" there.
+    const a = createDurableDeliveryService({
+      api: mm,
+      nodeId: 'a',
+      send: (req) => {
+        fromA.push(req.headers['X-Hookbridge-Delivery'] ?? '');
+        return fromA.length <= 4 ? Promise.resolve({status: 200, headers: {}, body: new Uint8Array(), latencyMs: 1}) : new Promise(() => undefined);
+      },
+      options: {now: clock.now, concurrency: 1, leaseSeconds: 30},
+    });
+    const hook = makeHook({id: 'one'});
+    const ids = await Promise.all(Array.from({length: 10}, (_, i) => a.deliver(job(hook, 'http://127.0.0.1:9/', i))));
+    assert.equal([...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX)).length, 1);
+    a.start();
+    await waitFor(() => fromA.length === 5, 5000, 'node a to reach its fifth job');
+    await a.stop(0);
+
+    const fromB: string[] = [];
+    const b = createDurableDeliveryService({
+      api: mm,
+      nodeId: 'b',
+      send: async (req) => {
+        fromB.push(req.headers['X-Hookbridge-Delivery'] ?? '');
+        return {status: 200, headers: {}, body: new Uint8Array(), latencyMs: 1};
+      },
+      options: {now: clock.now},
+    });
+    await b.poll();
+    assert.deepEqual(fromB, [], 'the group is still leased by a');
+    clock.advance(30_001);
+    for (let i = 0; i < 5 && fromB.length < 6; i++) await b.poll();
+    assert.deepEqual(fromA, ids.slice(0, 5));
+    assert.deepEqual(fromB, ids.slice(4), 'the unfinished six, oldest first');
+    await b.poll();
+    assert.deepEqual(await b.pendingIds(), []);
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')), []);
+  });
+});

@@ -1,36 +1,46 @@
 // A durable job queue in the plugin KV store, safe for several nodes.
 //
-// KV layout:
-//   dq_j_<id>    the job record {id, hook_id, attempt, due, created_at, payload}
-//   dq_l_<id>    the lease {node, token, at}, written with compare-and-set
+// Jobs are stored in groups: every job enqueued while the previous group's
+// write is on the wire goes into the next group (group commit), so a post that
+// matches 100 hooks, or a burst of posts, costs a handful of KV writes, not a
+// handful per job. KV layout:
+//   dq_j_<gid>   the group record {v: 2, id, due, created_at, jobs: [QueueRecord]}
+//                (a record without `jobs` is a single job, as older versions wrote)
+//   dq_l_<gid>   the lease {node, token, at}, written with compare-and-set
 //                "only if absent" and an expiry of leaseSeconds
-//   dq_ix_<n>    index shard n (id hash mod shards): [[id, due, hook_id], …]
+//   dq_d_<gid>   the jobs of the group already finished: a bitset of their
+//                positions, base64 (written only while other jobs of it remain)
+//   dq_ix_<n>    index shard n (gid hash mod shards): [[gid, due, hook_id], …]
 // The KV store cannot scan ranges, so the shards are the queue's table of
-// contents; they only say where to look. The job record is the truth: it is
-// written before its index entry (so an entry never precedes its job), and
-// deleted, by compare-and-set against the bytes read at claim time, when the
-// job is finished. A claimer that finds no record knows the job is done.
+// contents; they only say where to look. The group record is the truth: it is
+// written before its index entry, and deleted once all its jobs are finished.
+// A claimer that finds no record knows the group is done.
 //
 // Guarantees: enqueue resolves only once the job is stored (durable). A node
-// sends a job only while holding its lease, renewed every leaseSeconds/3 during
-// the send, so two nodes never send one job at the same time; a crashed node's
-// leases expire and another node (or the restarted one) takes the jobs over, so
-// every job is sent at least once. A finished job's record is gone, so it is
-// never sent again. The KV store's own clock decides lease expiry, so node clock
-// skew does not matter for it.
+// sends a group's jobs only while holding its lease, renewed every
+// leaseSeconds/3, so two nodes never send one job at the same time; a crashed
+// node's leases expire and another node (or the restarted one) takes the group
+// over, skipping the jobs its bitset marks finished, so every job is sent at
+// least once and only jobs in flight at a crash can be sent twice. A job's
+// outcome is stored (bitset or group deletion) before its `after` runs. A job
+// to retry later moves into a group of its own, due at its retry time. The KV
+// store's own clock decides lease expiry, so node clock skew does not matter.
 //
-// Scheduling: a periodic scan (scanIntervalMs) reads the shards for due jobs;
-// a local enqueue wakes the node at once. At most `concurrency` jobs run per
-// node, at most `perHookConcurrency` of them for one hook, and candidates are
-// taken round-robin across hooks, oldest first within a hook, so one busy hook
-// cannot starve the others.
+// A node owns the groups it writes (it takes the lease with the record) and
+// starts their jobs at once; other nodes find groups through a periodic scan
+// (scanIntervalMs). Running jobs are capped per node (`concurrency`) and per
+// hook (`perHookConcurrency`); waiting jobs are taken round-robin across hooks,
+// oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
+// others.
 
 import {createHash} from 'node:crypto';
 import type {PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
+import {FairScheduler} from './scheduler.js';
 
 export const JOB_PREFIX = 'dq_j_';
 export const LEASE_PREFIX = 'dq_l_';
+export const DONE_PREFIX = 'dq_d_';
 export const SHARD_PREFIX = 'dq_ix_';
 
 export interface QueueRecord<T> {
@@ -42,6 +52,14 @@ export interface QueueRecord<T> {
   due: number;
   created_at: number;
   payload: T;
+}
+
+interface GroupRecord<T> {
+  v: 2;
+  id: string;
+  due: number;
+  created_at: number;
+  jobs: QueueRecord<T>[];
 }
 
 /** What became of an attempt. `after` runs once, only if this node's outcome was the one stored. */
@@ -60,19 +78,53 @@ export interface QueueOptions {
   stopGraceMs?: number;
   /** Refuse new jobs beyond this many pending (as of the last scan). */
   maxPending?: number;
-  /** Re-index jobs whose index entry was lost (crash mid-enqueue) when starting. */
+  /** Re-index groups whose index entry was lost (crash mid-enqueue) when starting. */
   sweepOnStart?: boolean;
+  /** Largest group written at once (jobs). */
+  maxGroupJobs?: number;
+  /** Largest group written at once (bytes of JSON, roughly). */
+  maxGroupBytes?: number;
 }
 
 type ShardEntry = [id: string, due: number, hookId: string];
 
-interface Known {
-  due: number;
-  hook: string;
-}
-
 export class QueueFullError extends Error {
   override name = 'QueueFullError';
+}
+
+/** A group this node holds the lease of. */
+interface Owned {
+  id: string;
+  lease: Uint8Array;
+  size: number;
+  /** Positions of finished jobs, as stored (or about to be). */
+  done: Uint8Array;
+  /** Jobs not finished: waiting, running, or failed. */
+  open: number;
+  /** Whether the bitset was ever written (and so must be deleted with the group). */
+  checkpointed: boolean;
+  /** Jobs whose outcome could not be stored (still open); their group is left for a later claim. */
+  failed: number;
+  /** Jobs handed to the handler and not yet finished. */
+  running: number;
+  /** A write of the bitset in progress, and whether another is wanted after it. */
+  checkpoint: Promise<void> | null;
+  checkpointAgain: boolean;
+  indexed: Promise<void>;
+  released: boolean;
+}
+
+interface Entry<T> {
+  group: Owned;
+  pos: number;
+  rec: QueueRecord<T>;
+}
+
+interface Waiter<T> {
+  rec: QueueRecord<T>;
+  bytes: number;
+  resolve: (rec: QueueRecord<T>) => void;
+  reject: (err: unknown) => void;
 }
 
 export class DurableQueue<T> {
@@ -86,21 +138,29 @@ export class DurableQueue<T> {
   private readonly stopGraceMs: number;
   private readonly maxPending: number;
   private readonly sweepOnStart: boolean;
+  private readonly maxGroupJobs: number;
+  private readonly maxGroupBytes: number;
   private readonly shards: CasBatcher<ShardEntry[]>;
 
-  /** Jobs this node knows of (last scan plus own enqueues), not yet known finished. */
-  private readonly known = new Map<string, Known>();
-  private order: string[] | null = null;
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly scheduler: FairScheduler<Entry<T>>;
+  private readonly owned = new Map<string, Owned>();
+  /** Groups in the index not held here (last scan): id → due. */
+  private readonly known = new Map<string, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  /** Clean-up writes after finished groups (poll and stop wait for them). */
+  private readonly background = new Set<Promise<void>>();
   private readonly claiming = new Set<string>();
-  private readonly hookLoad = new Map<string, number>();
-  private readonly renewals = new Set<NodeJS.Timeout>();
+  private waiters: Waiter<T>[] = [];
+  private committing = 0;
+  private commitScheduled = false;
   private timer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
   private running = false;
   private scanning: Promise<void> | null = null;
   private rescan = false;
   private kicked = false;
   private pendingEstimate = 0;
+  private ownedJobs = 0;
 
   constructor(
     private readonly api: PluginAPI,
@@ -117,7 +177,10 @@ export class DurableQueue<T> {
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
     this.sweepOnStart = options.sweepOnStart ?? true;
+    this.maxGroupJobs = Math.max(1, options.maxGroupJobs ?? 256);
+    this.maxGroupBytes = Math.max(1, options.maxGroupBytes ?? 512 * 1024);
     this.shards = new CasBatcher(api);
+    this.scheduler = new FairScheduler(this.perHook);
   }
 
   private shardKey(id: string): string {
@@ -127,17 +190,83 @@ export class DurableQueue<T> {
 
   // ---- enqueue ----
 
-  /** Stores the job; resolves once it is durable. */
+  /** Stores the job; resolves once it is durable. A job due now starts on this node at once. */
   async enqueue(input: {id?: string; hook_id: string; payload: T; due?: number}): Promise<QueueRecord<T>> {
-    if (this.pendingEstimate >= this.maxPending) throw new QueueFullError(`the delivery queue holds ${this.pendingEstimate} jobs; refusing more`);
+    if (this.pendingEstimate + this.ownedJobs >= this.maxPending) throw new QueueFullError(`the delivery queue holds ${this.pendingEstimate + this.ownedJobs} jobs; refusing more`);
     const now = this.now();
     const rec: QueueRecord<T> = {id: input.id ?? newId(), hook_id: input.hook_id, attempt: 0, due: input.due ?? now, created_at: now, payload: input.payload};
-    await this.api.kvSet(JOB_PREFIX + rec.id, encodeJSON(rec));
-    await this.shards.update(this.shardKey(rec.id), (list) => [...(list ?? []).filter(([id]) => id !== rec.id), [rec.id, rec.due, rec.hook_id]]);
+    if (rec.due > now) {
+      await this.writeWaiting(rec);
+      return rec;
+    }
+    return new Promise<QueueRecord<T>>((resolve, reject) => {
+      this.waiters.push({rec, bytes: 0, resolve, reject});
+      this.scheduleCommit();
+    });
+  }
+
+  private scheduleCommit(): void {
+    // One group on the wire at a time: what arrives meanwhile rides the next.
+    if (this.commitScheduled || this.committing > 0) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      void this.commitLoop();
+    });
+  }
+
+  private async commitLoop(): Promise<void> {
+    this.committing++;
+    try {
+      while (this.waiters.length) await this.commit(this.takeGroup());
+    } finally {
+      this.committing--;
+    }
+  }
+
+  private takeGroup(): Waiter<T>[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.waiters.length && n < this.maxGroupJobs) {
+      const w = this.waiters[n]!;
+      // The payload is measured once, when it is first considered.
+      if (w.bytes === 0) w.bytes = JSON.stringify(w.rec.payload).length + 160;
+      if (n > 0 && bytes + w.bytes > this.maxGroupBytes) break;
+      bytes += w.bytes;
+      n++;
+    }
+    return this.waiters.splice(0, n);
+  }
+
+  private async commit(batch: Waiter<T>[]): Promise<void> {
+    const now = this.now();
+    const group: GroupRecord<T> = {v: 2, id: newId(), due: now, created_at: now, jobs: batch.map((w) => w.rec)};
+    const lease = this.leaseValue();
+    try {
+      const [, leased] = await Promise.all([
+        this.api.kvSet(JOB_PREFIX + group.id, encodeJSON(group)),
+        this.api.kvSetWithOptions(LEASE_PREFIX + group.id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}),
+      ]);
+      if (!leased) throw new Error('the lease of a new group was taken');
+    } catch (err) {
+      void this.api.kvDelete(JOB_PREFIX + group.id).catch(() => undefined);
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    // Sending may begin before the index entry lands: the lease keeps others off.
+    const owned = this.adopt(group, lease, new Uint8Array(Math.ceil(group.jobs.length / 8)));
+    // Without its index entry the group is still stored; the start-up sweep finds it after a crash.
+    await owned.indexed.catch((err: unknown) => this.warn('indexing a new group failed', err, group.id));
+    for (const w of batch) w.resolve(w.rec);
+  }
+
+  /** A job due later: stored unleased, for whichever node's scan finds it due. */
+  private async writeWaiting(rec: QueueRecord<T>): Promise<void> {
+    const group: GroupRecord<T> = {v: 2, id: newId(), due: rec.due, created_at: this.now(), jobs: [rec]};
+    await this.api.kvSet(JOB_PREFIX + group.id, encodeJSON(group));
+    await this.index(group.id, group.due, rec.hook_id);
+    this.known.set(group.id, group.due);
     this.pendingEstimate++;
-    this.remember(rec.id, rec.due, rec.hook_id);
-    this.kick();
-    return rec;
   }
 
   // ---- lifecycle ----
@@ -147,35 +276,55 @@ export class DurableQueue<T> {
     this.running = true;
     this.timer = setInterval(() => void this.tick(), this.scanIntervalMs);
     this.timer.unref?.();
+    this.renewTimer = setInterval(() => void this.renewAll(), (this.leaseSeconds * 1000) / 3);
+    this.renewTimer.unref?.();
     if (this.sweepOnStart) void this.sweep().catch((err: unknown) => this.warn('orphan sweep failed', err));
     void this.tick();
+    this.kick();
   }
 
   /** Stops taking jobs and waits up to the grace period for running sends. Unfinished ones keep their leases until expiry. */
   async stop(graceMs = this.stopGraceMs): Promise<void> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.timer = this.renewTimer = null;
+    // Groups not started here go back to the cluster at once.
+    this.scheduler.clear();
     let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.inflight.values()]), new Promise<void>((r) => (timeout = setTimeout(r, graceMs)))]);
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise<void>((r) => (timeout = setTimeout(r, graceMs)))]);
     clearTimeout(timeout);
-    // A stopping node must not keep jobs it will never finish: let their leases lapse.
-    for (const t of this.renewals) clearInterval(t);
-    this.renewals.clear();
+    const handOver: Promise<void>[] = [];
+    for (const g of this.owned.values()) {
+      // A group with a send still running keeps its lease until expiry: no one else may resend that job meanwhile.
+      if (g.running > 0 || g.released) continue;
+      g.released = true;
+      this.owned.delete(g.id);
+      this.ownedJobs -= g.size;
+      handOver.push(this.settleCheckpoint(g).then(() => this.release(g.id, g.lease)).catch((err: unknown) => this.warn('handing a group back failed', err, g.id)));
+    }
+    await Promise.all(handOver);
+    await Promise.allSettled([...this.background]);
+    // A stopping node must not keep jobs it will never finish: the rest lapse.
+    for (const g of this.owned.values()) g.released = true;
+    this.owned.clear();
+    this.ownedJobs = 0;
   }
 
   /** One scan and claim round, waiting for the jobs it started (tests, manual driving). */
   async poll(): Promise<void> {
     await this.scan();
-    await this.fill(true);
-    await Promise.allSettled([...this.inflight.values()]);
+    await this.claimDue(true);
+    this.fill(true);
+    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.background]);
   }
 
   get inFlight(): number {
     return this.inflight.size;
   }
 
-  /** Ids in the index (pending or being sent), across the cluster. */
+  /** Ids of the queued groups in the index (waiting or being sent), across the cluster. */
   async pendingIds(): Promise<string[]> {
     return (await this.readShards()).map(([id]) => id);
   }
@@ -184,7 +333,8 @@ export class DurableQueue<T> {
     if (!this.running) return;
     try {
       await this.scan();
-      await this.fill();
+      await this.claimDue(false);
+      this.fill();
     } catch (err) {
       this.warn('queue scan failed', err);
     }
@@ -193,22 +343,13 @@ export class DurableQueue<T> {
   private kick(): void {
     if (!this.running || this.kicked) return;
     this.kicked = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.kicked = false;
-      void this.fill().catch((err: unknown) => this.warn('queue fill failed', err));
+      this.fill();
     });
   }
 
-  // ---- discovery ----
-
-  private remember(id: string, due: number, hook: string): void {
-    this.known.set(id, {due, hook});
-    this.order = null;
-  }
-
-  private forget(id: string): void {
-    if (this.known.delete(id)) this.order = null;
-  }
+  // ---- discovery and claiming ----
 
   private async readShards(): Promise<ShardEntry[]> {
     const keys = Array.from({length: this.shardCount}, (_, i) => SHARD_PREFIX + i);
@@ -227,10 +368,14 @@ export class DurableQueue<T> {
         do {
           this.rescan = false;
           const entries = await this.readShards();
-          this.pendingEstimate = entries.length;
           this.known.clear();
-          for (const [id, due, hook] of entries) this.known.set(id, {due, hook});
-          this.order = null;
+          let foreign = 0;
+          for (const [id, due] of entries) {
+            if (this.owned.has(id)) continue;
+            this.known.set(id, due);
+            foreign++;
+          }
+          this.pendingEstimate = foreign;
         } while (this.rescan);
       } finally {
         this.scanning = null;
@@ -239,177 +384,220 @@ export class DurableQueue<T> {
     return this.scanning;
   }
 
-  /** Due job ids, round-robin across hooks, oldest first within each. */
-  private fairOrder(): string[] {
-    if (this.order) return this.order;
-    const now = this.now();
-    const byHook = new Map<string, [string, number][]>();
-    for (const [id, k] of this.known) {
-      if (k.due > now) continue;
-      const list = byHook.get(k.hook) ?? [];
-      list.push([id, k.due]);
-      byHook.set(k.hook, list);
-    }
-    // Ties on due time go by id, which is creation order.
-    const byAge = (a: [string, number], b: [string, number]): number => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-    const queues = [...byHook.values()].map((l) => l.sort(byAge)).sort((a, b) => byAge(a[0]!, b[0]!));
-    const out: string[] = [];
-    for (let round = 0; out.length < this.known.size; round++) {
-      let any = false;
-      for (const q of queues) {
-        const e = q[round];
-        if (e) {
-          out.push(e[0]);
-          any = true;
-        }
-      }
-      if (!any) break;
-    }
-    // Due times pass while the order is cached; recompute at least every scan.
-    return (this.order = out);
-  }
-
-  private freeSlots(): number {
-    return this.concurrency - this.inflight.size - this.claiming.size;
-  }
-
-  private async fill(force = false): Promise<void> {
+  /** Claims due groups found by the scan while this node has room for more work. */
+  private async claimDue(force: boolean): Promise<void> {
     if (!this.running && !force) return;
-    const order = this.fairOrder();
-    let pending = order;
-    while (this.freeSlots() > 0 && pending.length) {
-      const room = this.freeSlots();
-      const batch: [string, string][] = [];
-      // Jobs of a hook at its cap wait for the next round, not the next scan.
-      const later: string[] = [];
-      for (const id of pending) {
-        const k = this.known.get(id);
-        if (!k || this.inflight.has(id) || this.claiming.has(id)) continue;
-        if (batch.length >= room || (this.hookLoad.get(k.hook) ?? 0) >= this.perHook) {
-          later.push(id);
-          continue;
-        }
-        batch.push([id, k.hook]);
-        this.claiming.add(id);
-        this.hookLoad.set(k.hook, (this.hookLoad.get(k.hook) ?? 0) + 1);
-      }
-      if (batch.length === 0) break;
-      await Promise.all(batch.map(([id, hook]) => this.claimAndRun(id, hook)));
-      pending = later;
+    const now = this.now();
+    const due = [...this.known].filter(([id, at]) => at <= now && !this.owned.has(id) && !this.claiming.has(id)).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+    for (let i = 0; i < due.length; ) {
+      const room = this.concurrency * 2 - this.scheduler.size - this.claiming.size;
+      if (room <= 0) break;
+      const batch = due.slice(i, i + room);
+      i += batch.length;
+      await Promise.all(batch.map(([id]) => this.claim(id)));
     }
-    // The next fill starts with what this one could not take.
-    if (this.order === order) this.order = pending;
   }
 
-  // ---- claiming and running ----
+  private async claim(id: string): Promise<void> {
+    this.claiming.add(id);
+    try {
+      const lease = this.leaseValue();
+      if (!(await this.api.kvSetWithOptions(LEASE_PREFIX + id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}))) {
+        // Someone else is on it; the next scan tells whether it is still pending.
+        this.known.delete(id);
+        return;
+      }
+      const [raw, doneRaw] = await Promise.all([this.api.kvGet(JOB_PREFIX + id), this.api.kvGet(DONE_PREFIX + id)]);
+      const group = toGroup<T>(decodeJSON<GroupRecord<T> | QueueRecord<T>>(raw));
+      this.known.delete(id);
+      if (!group) {
+        // Finished elsewhere; its index entry is a leftover.
+        await this.release(id, lease);
+        await this.unindex(id);
+        return;
+      }
+      if (group.due > this.now()) {
+        await this.release(id, lease);
+        await this.index(id, group.due, group.jobs[0]?.hook_id ?? '');
+        this.known.set(id, group.due);
+        return;
+      }
+      const done = new Uint8Array(Math.ceil(group.jobs.length / 8));
+      if (doneRaw) done.set(Buffer.from(Buffer.from(doneRaw).toString('utf8'), 'base64').subarray(0, done.length));
+      const owned = this.adopt(group, lease, done, false);
+      if (owned.open === 0) await this.finish(owned);
+    } catch (err) {
+      this.warn('claiming a group failed', err, id);
+    } finally {
+      this.claiming.delete(id);
+    }
+  }
+
+  /** Takes a leased group's unfinished jobs into the scheduler. */
+  private adopt(group: GroupRecord<T>, lease: Uint8Array, done: Uint8Array, fresh = true): Owned {
+    const owned: Owned = {id: group.id, lease, size: group.jobs.length, done, open: 0, checkpointed: !fresh, failed: 0, running: 0, checkpoint: null, checkpointAgain: false, indexed: Promise.resolve(), released: false};
+    if (fresh) owned.indexed = this.index(group.id, group.due, group.jobs[0]?.hook_id ?? '');
+    group.jobs.forEach((rec, pos) => {
+      if (isSet(done, pos)) return;
+      owned.open++;
+      this.scheduler.add(rec.hook_id, {group: owned, pos, rec});
+    });
+    this.owned.set(group.id, owned);
+    this.ownedJobs += owned.size;
+    this.kick();
+    return owned;
+  }
+
+  // ---- running ----
+
+  private fill(force = false): void {
+    if (!this.running && !force) return;
+    while (this.inflight.size < this.concurrency) {
+      const next = this.scheduler.take();
+      if (!next) break;
+      const {hook, job} = next;
+      if (job.group.released) {
+        // Its lease is gone (lost, or handed back): the job is someone else's now.
+        this.scheduler.done(hook);
+        continue;
+      }
+      job.group.running++;
+      const run: Promise<void> = this.run(job).finally(() => {
+        this.inflight.delete(run);
+        this.scheduler.done(hook);
+        this.kick();
+      });
+      this.inflight.add(run);
+    }
+  }
+
+  private async run(e: Entry<T>): Promise<void> {
+    const g = e.group;
+    let result: HandlerResult | null = null;
+    try {
+      result = await this.handler(e.rec);
+    } catch (err) {
+      this.warn('delivery handler failed; the job will be retried once its group is taken over', err, e.rec.id);
+    }
+    let recorded = false;
+    if (result) {
+      try {
+        // A retry is stored before this attempt counts as finished: a crash in between sends it again, never loses it.
+        if (result.kind === 'retry') await this.writeWaiting({...e.rec, attempt: e.rec.attempt + 1, due: result.due});
+        setBit(g.done, e.pos);
+        g.open--;
+        try {
+          if (g.open === 0) await this.finish(g);
+          else await this.storeCheckpoint(g);
+        } catch (err) {
+          g.open++;
+          clearBit(g.done, e.pos);
+          throw err;
+        }
+        recorded = true;
+      } catch (err) {
+        this.warn('recording a job outcome failed', err, e.rec.id);
+      }
+    }
+    g.running--;
+    if (!recorded) g.failed++;
+    // Jobs whose outcome is not stored keep the group open; once nothing else of it is
+    // left here, its lease lapses, which doubles as a back-off before the next claim.
+    if (g.failed > 0 && g.running === 0 && g.open === g.failed) {
+      await this.settleCheckpoint(g);
+      this.forgetOwned(g);
+    }
+    if (!recorded || !result) return;
+    if (g.released && g.open > 0 && this.running) {
+      this.api.logWarn('Hookbridge delivery queue: the lease of a group ran out while this node was sending; its outcome may be repeated', {job_id: e.rec.id, node: this.nodeId});
+    }
+    try {
+      await result.after?.();
+    } catch (err) {
+      this.warn('running what follows a job failed', err, e.rec.id);
+    }
+  }
+
+  /** Writes the finished-jobs bitset; concurrent completions share one write. */
+  private storeCheckpoint(g: Owned): Promise<void> {
+    if (g.checkpoint) {
+      // The write in progress may predate this bit: the loop below writes once more.
+      g.checkpointAgain = true;
+      return g.checkpoint;
+    }
+    const write = async (): Promise<void> => {
+      try {
+        do {
+          g.checkpointAgain = false;
+          g.checkpointed = true;
+          await this.api.kvSetWithOptions(DONE_PREFIX + g.id, Buffer.from(Buffer.from(g.done).toString('base64')), {expireInSeconds: 7 * 24 * 3600});
+        } while (g.checkpointAgain);
+      } finally {
+        g.checkpoint = null;
+      }
+    };
+    g.checkpoint = write();
+    return g.checkpoint;
+  }
+
+  private async settleCheckpoint(g: Owned): Promise<void> {
+    while (g.checkpoint) await g.checkpoint.catch(() => undefined);
+  }
+
+  /** Every job of the group is finished: the group goes. */
+  private async finish(g: Owned): Promise<void> {
+    await this.settleCheckpoint(g);
+    // Deleting the record is what makes the last outcomes durable.
+    await this.api.kvDelete(JOB_PREFIX + g.id);
+    this.forgetOwned(g);
+    const cleanup: Promise<void> = Promise.all([
+      g.checkpointed ? this.api.kvDelete(DONE_PREFIX + g.id) : undefined,
+      this.release(g.id, g.lease),
+      g.indexed.catch(() => undefined).then(() => this.unindex(g.id)),
+    ])
+      .then(() => undefined)
+      .catch((err: unknown) => this.warn('cleaning up a finished group failed', err, g.id))
+      .finally(() => this.background.delete(cleanup));
+    this.background.add(cleanup);
+  }
+
+  private forgetOwned(g: Owned): void {
+    if (g.released) return;
+    g.released = true;
+    if (this.owned.get(g.id) === g) {
+      this.owned.delete(g.id);
+      this.ownedJobs -= g.size;
+    }
+  }
+
+  private async renewAll(): Promise<void> {
+    await Promise.all(
+      [...this.owned.values()].map(async (g) => {
+        const next = this.leaseValue();
+        try {
+          const ok = await this.api.kvSetWithOptions(LEASE_PREFIX + g.id, next, {atomic: true, oldValue: g.lease, expireInSeconds: this.leaseSeconds});
+          if (ok) g.lease = next;
+          else {
+            this.api.logWarn('Hookbridge delivery queue: lost the lease of a group; another node may send its jobs too', {job_id: g.id, node: this.nodeId});
+            this.forgetOwned(g);
+          }
+        } catch (err) {
+          this.warn('renewing a lease failed', err, g.id);
+        }
+      }),
+    );
+  }
 
   private leaseValue(): Uint8Array {
     return encodeJSON({node: this.nodeId, token: newId(), at: this.now()});
   }
 
-  private async claimAndRun(id: string, hook: string): Promise<void> {
-    let started = false;
-    try {
-      const lease = this.leaseValue();
-      if (!(await this.api.kvSetWithOptions(LEASE_PREFIX + id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}))) {
-        // Someone else is on it; the next scan tells whether it is still pending.
-        this.forget(id);
-        return;
-      }
-      const raw = await this.api.kvGet(JOB_PREFIX + id);
-      const rec = decodeJSON<QueueRecord<T>>(raw);
-      if (!raw || !rec) {
-        // Finished elsewhere; its index entry is a leftover.
-        this.forget(id);
-        await this.release(id, lease);
-        await this.unindex(id);
-        return;
-      }
-      if (rec.due > this.now()) {
-        this.remember(id, rec.due, rec.hook_id);
-        await this.release(id, lease);
-        await this.reindex(rec);
-        return;
-      }
-      started = true;
-      const run = this.run(rec, raw, lease).finally(() => {
-        this.inflight.delete(id);
-        this.unload(hook);
-        this.kick();
-      });
-      this.inflight.set(id, run);
-    } catch (err) {
-      this.warn('claiming a job failed', err, id);
-    } finally {
-      this.claiming.delete(id);
-      if (!started) this.unload(hook);
-    }
-  }
-
-  private unload(hook: string): void {
-    const n = (this.hookLoad.get(hook) ?? 1) - 1;
-    if (n > 0) this.hookLoad.set(hook, n);
-    else this.hookLoad.delete(hook);
-  }
-
-  private async run(rec: QueueRecord<T>, raw: Uint8Array, firstLease: Uint8Array): Promise<void> {
-    let lease = firstLease;
-    let renewing: Promise<void> = Promise.resolve();
-    const renewal = setInterval(() => {
-      const next = this.leaseValue();
-      renewing = this.api
-        .kvSetWithOptions(LEASE_PREFIX + rec.id, next, {atomic: true, oldValue: lease, expireInSeconds: this.leaseSeconds})
-        .then((ok) => {
-          if (ok) lease = next;
-          else this.api.logWarn('Hookbridge delivery queue: lost the lease of a running job; another node may send it too', {job_id: rec.id, node: this.nodeId});
-        })
-        .catch((err: unknown) => this.warn('renewing a lease failed', err, rec.id));
-    }, (this.leaseSeconds * 1000) / 3);
-    renewal.unref?.();
-    this.renewals.add(renewal);
-    let result: HandlerResult;
-    try {
-      result = await this.handler(rec);
-    } catch (err) {
-      // Leave the lease to expire: it doubles as a back-off before someone tries again.
-      this.warn('delivery handler failed; the job will be retried after its lease expires', err, rec.id);
-      return;
-    } finally {
-      clearInterval(renewal);
-      this.renewals.delete(renewal);
-    }
-    try {
-      // A renewal still on the wire would otherwise race the release below.
-      await renewing;
-      let stored: boolean;
-      if (result.kind === 'done') {
-        stored = await this.api.kvSetWithOptions(JOB_PREFIX + rec.id, null, {atomic: true, oldValue: raw});
-        if (stored) {
-          this.forget(rec.id);
-          await this.unindex(rec.id);
-          this.pendingEstimate = Math.max(0, this.pendingEstimate - 1);
-        }
-      } else {
-        const next: QueueRecord<T> = {...rec, attempt: rec.attempt + 1, due: result.due};
-        stored = await this.api.kvSetWithOptions(JOB_PREFIX + rec.id, encodeJSON(next), {atomic: true, oldValue: raw});
-        if (stored) {
-          this.remember(rec.id, next.due, next.hook_id);
-          await this.reindex(next);
-        }
-      }
-      await this.release(rec.id, lease);
-      if (!stored) {
-        this.api.logWarn('Hookbridge delivery queue: the job changed while this node was sending it; keeping the other outcome', {job_id: rec.id, node: this.nodeId});
-        return;
-      }
-      await result.after?.();
-    } catch (err) {
-      this.warn('recording a job outcome failed', err, rec.id);
-    }
-  }
-
   private async release(id: string, lease: Uint8Array): Promise<void> {
     await this.api.kvSetWithOptions(LEASE_PREFIX + id, null, {atomic: true, oldValue: lease});
+  }
+
+  private index(id: string, due: number, hook: string): Promise<void> {
+    return this.shards.update(this.shardKey(id), (list) => [...(list ?? []).filter(([e]) => e !== id), [id, due, hook]]);
   }
 
   private unindex(id: string): Promise<void> {
@@ -419,11 +607,7 @@ export class DurableQueue<T> {
     });
   }
 
-  private reindex(rec: QueueRecord<T>): Promise<void> {
-    return this.shards.update(this.shardKey(rec.id), (list) => [...(list ?? []).filter(([e]) => e !== rec.id), [rec.id, rec.due, rec.hook_id]]);
-  }
-
-  /** Indexes job records that have no index entry (their enqueue died between the two writes). */
+  /** Indexes group records that have no index entry (their enqueue died between the two writes). */
   private async sweep(): Promise<void> {
     const indexed = new Set(await this.pendingIds());
     const orphans: string[] = [];
@@ -434,16 +618,41 @@ export class DurableQueue<T> {
     }
     let fixed = 0;
     for (const id of orphans) {
-      const rec = decodeJSON<QueueRecord<T>>(await this.api.kvGet(JOB_PREFIX + id));
+      const group = toGroup<T>(decodeJSON<GroupRecord<T> | QueueRecord<T>>(await this.api.kvGet(JOB_PREFIX + id)));
       // A young record may still be mid-enqueue on another node.
-      if (!rec || rec.created_at > this.now() - 60_000) continue;
-      await this.reindex(rec);
+      if (!group || group.created_at > this.now() - 60_000 || this.owned.has(id)) continue;
+      await this.index(id, group.due, group.jobs[0]?.hook_id ?? '');
+      this.known.set(id, group.due);
       fixed++;
     }
-    if (fixed) this.api.logInfo('Hookbridge delivery queue: re-indexed jobs left by an interrupted enqueue', {count: fixed});
+    if (fixed) {
+      this.api.logInfo('Hookbridge delivery queue: re-indexed jobs left by an interrupted enqueue', {count: fixed});
+      void this.tick();
+    }
   }
 
   private warn(what: string, err: unknown, jobId?: string): void {
     this.api.logWarn(`Hookbridge delivery queue: ${what}`, {node: this.nodeId, ...(jobId ? {job_id: jobId} : {}), error: err instanceof Error ? err.message : String(err)});
   }
+}
+
+/** A stored record as a group; single-job records of older versions are groups of one. */
+function toGroup<T>(value: GroupRecord<T> | QueueRecord<T> | null): GroupRecord<T> | null {
+  if (!value || typeof value !== 'object') return null;
+  if ('jobs' in value && Array.isArray(value.jobs)) return value;
+  const rec = value as QueueRecord<T>;
+  if (typeof rec.id !== 'string' || typeof rec.hook_id !== 'string') return null;
+  return {v: 2, id: rec.id, due: rec.due, created_at: rec.created_at, jobs: [rec]};
+}
+
+function isSet(bits: Uint8Array, pos: number): boolean {
+  return ((bits[pos >> 3] ?? 0) & (1 << (pos & 7))) !== 0;
+}
+
+function setBit(bits: Uint8Array, pos: number): void {
+  bits[pos >> 3]! |= 1 << (pos & 7);
+}
+
+function clearBit(bits: Uint8Array, pos: number): void {
+  bits[pos >> 3]! &= ~(1 << (pos & 7));
 }
