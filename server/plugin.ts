@@ -134,6 +134,7 @@ export class HookbridgePlugin implements PluginHooks {
     // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.
     let delivery: DeliveryService | null = null;
     const onOutgoingChanged = async (before: OutgoingHook | null, after: OutgoingHook | null): Promise<void> => {
+      delivery?.hookChanged?.((after ?? before)!.id);
       if (!after && before) await delivery?.forgetHook?.(before.id);
       else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
     };

@@ -29,6 +29,11 @@ export interface DeliveryServiceOptions extends Omit<QueueOptions, 'nodeId' | 'n
   /** Failed deliveries in a row that disable a hook (default 10; 0 never). */
   failureThreshold?: number;
   log?: LogOptions;
+  /**
+   * How long a hook read with getHook serves further attempts (default 1 s). Changes on
+   * this node take effect at once (hookChanged); changes on other nodes within this time.
+   */
+  hookCacheMs?: number;
 }
 
 export interface DeliveryServiceDeps<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> {
@@ -59,8 +64,9 @@ export interface DurableDeliveryService<H extends DeliveryHook = DeliveryHook, P
   resetFailures(hookId: string): Promise<void>;
   /** Deletes a deleted hook's log, statistics and failure streak. */
   forgetHook(hookId: string): Promise<void>;
-  /** Deliveries still queued, cluster-wide. */
+  /** Entries still queued (groups of deliveries), cluster-wide. */
   pendingIds(): Promise<string[]>;
+  hookChanged(hookId: string): void;
 }
 
 interface JobPayload<H extends DeliveryHook, P extends DeliveryPost> {
@@ -92,10 +98,24 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
   const queue = new DurableQueue<Payload>(api, (rec) => attempt(rec), {...options, nodeId, now});
 
+  // A burst of deliveries for one hook reads it once, not once per attempt.
+  const hookCacheMs = options.hookCacheMs ?? 1000;
+  const hooks = new Map<string, {at: number; hook: Promise<H | null>}>();
+  function loadHook(hookId: string): Promise<H | null> {
+    const t = now();
+    const hit = hooks.get(hookId);
+    if (hit && t - hit.at < hookCacheMs && t >= hit.at) return hit.hook;
+    const hook = deps.getHook!(hookId);
+    hooks.set(hookId, {at: t, hook});
+    if (hooks.size > 10_000) hooks.delete(hooks.keys().next().value!);
+    hook.catch(() => hooks.get(hookId)?.hook === hook && hooks.delete(hookId));
+    return hook;
+  }
+
   async function currentHook(rec: QueueRecord<Payload>): Promise<H | null | 'disabled'> {
     if (!deps.getHook) return rec.payload.hook;
     try {
-      const hook = await deps.getHook(rec.hook_id);
+      const hook = await loadHook(rec.hook_id);
       if (!hook) return null;
       return hook.enabled === false ? 'disabled' : hook;
     } catch (err) {
@@ -249,7 +269,9 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     stop: (graceMs) => queue.stop(graceMs),
     poll: () => queue.poll(),
     resetFailures: (hookId) => failures.reset(hookId),
+    hookChanged: (hookId) => void hooks.delete(hookId),
     forgetHook: async (hookId) => {
+      hooks.delete(hookId);
       await failures.reset(hookId);
       await log.forget(hookId, now());
     },

@@ -47,47 +47,51 @@ export class OutgoingDispatcher {
     const {api, config, index, channels} = this.deps;
     if (!config().enableOutgoing || index.size === 0 || !isEvaluated(post) || !post.ChannelId) return 0;
     const cached = await channels.get(post.ChannelId);
-    if (index.match(context(post, cached, event)).length === 0) return 0;
+    const likely = index.match(context(post, cached, event));
+    if (likely.length === 0) return 0;
     // The cache only decides whether a post is worth a look; what fires is decided on fresh data.
-    const channel = await channels.fresh(post.ChannelId);
-    const matches = await this.readable(index.match(context(post, channel, event)), channel);
-    if (matches.length === 0) return 0;
-
-    const user = await api.getUser(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
+    // The author and the teams are fetched alongside, for the hooks the cached match found.
     const teams = new Map<string, Promise<Team | null>>();
     const team = (id: string): Promise<Team | null> => {
       let t = teams.get(id);
       if (!t) teams.set(id, (t = api.getTeam(id).catch(() => null)));
       return t;
     };
-    let jobs = 0;
+    for (const m of likely) void team(m.hook.team_id);
+    const userPromise = api.getUser(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
+    const channel = await channels.fresh(post.ChannelId);
+    const matches = await this.readable(index.match(context(post, channel, event)), channel);
+    if (matches.length === 0) return 0;
+    const user = await userPromise;
+
+    const jobs: OutgoingJob[] = [];
     for (const {hook, triggerWord} of matches) {
       const hookTeam = await team(hook.team_id);
       if (!hookTeam) continue;
       const payload = buildPayload({hook, team: hookTeam, channel, user, post, triggerWord, event});
-      for (const job of this.jobs(hook, payload, post, event)) {
-        jobs++;
-        await this.deps.delivery().deliver(job);
-      }
+      jobs.push(...this.jobs(hook, payload, post, event));
     }
-    return jobs;
+    // All at once: the delivery queue stores jobs handed to it together in one write.
+    const delivery = this.deps.delivery();
+    await Promise.all(jobs.map((job) => delivery.deliver(job)));
+    return jobs.length;
   }
 
   /** Outside public channels a hook only sees what its creator could read. */
   private async readable(matches: readonly TriggerMatch[], channel: Channel): Promise<readonly TriggerMatch[]> {
     if (channel.Type === 'O') return matches;
-    const out: TriggerMatch[] = [];
-    for (const m of matches) {
-      const creator = m.hook.creator_id;
-      // System admins may read every conversation, so for direct and group messages read access
-      // is not enough: the creator must take part. A direct channel is named after its two
-      // members; a group channel's membership cannot be checked through the plugin API, so it
-      // relies on read access, which only members have unless they are system admins.
-      if (channel.Type === 'D' && !channel.Name.split('__').includes(creator)) continue;
-      if (channel.Type === 'G' && (await this.isSystemAdmin(creator))) continue;
-      if (await this.deps.api.hasPermissionToChannel(creator, channel.Id, 'read_channel').catch(() => false)) out.push(m);
-    }
-    return out;
+    const allowed = await Promise.all(matches.map((m) => this.creatorMayRead(m.hook.creator_id, channel)));
+    return matches.filter((_, i) => allowed[i]);
+  }
+
+  private async creatorMayRead(creator: string, channel: Channel): Promise<boolean> {
+    // System admins may read every conversation, so for direct and group messages read access
+    // is not enough: the creator must take part. A direct channel is named after its two
+    // members; a group channel's membership cannot be checked through the plugin API, so it
+    // relies on read access, which only members have unless they are system admins.
+    if (channel.Type === 'D' && !channel.Name.split('__').includes(creator)) return false;
+    if (channel.Type === 'G' && (await this.isSystemAdmin(creator))) return false;
+    return this.deps.api.hasPermissionToChannel(creator, channel.Id, 'read_channel').catch(() => false);
   }
 
   private async isSystemAdmin(userId: string): Promise<boolean> {
