@@ -147,7 +147,7 @@ export class DurableQueue<T> {
   /** Groups in the index not held here (last scan): id → due. */
   private readonly known = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
-  /** Clean-up writes after finished groups (poll and stop wait for them). */
+  /** Clean-up writes after finished groups and what follows finished jobs (poll and stop wait for them). */
   private readonly background = new Set<Promise<void>>();
   private readonly claiming = new Set<string>();
   private waiters: Waiter<T>[] = [];
@@ -511,10 +511,13 @@ export class DurableQueue<T> {
     if (g.released && g.open > 0 && this.running) {
       this.api.logWarn('Hookbridge delivery queue: the lease of a group ran out while this node was sending; its outcome may be repeated', {job_id: e.rec.id, node: this.nodeId});
     }
-    try {
-      await result.after?.();
-    } catch (err) {
-      this.warn('running what follows a job failed', err, e.rec.id);
+    // What follows (log, reply posts) is local work: it runs outside the job's send slot.
+    const after = result.after;
+    if (after) {
+      const follow: Promise<void> = after()
+        .catch((err: unknown) => this.warn('running what follows a job failed', err, e.rec.id))
+        .finally(() => this.background.delete(follow));
+      this.background.add(follow);
     }
   }
 
