@@ -93,4 +93,18 @@ describe('go-plugin: TypeScript host, Go plugin', () => {
     await assert.rejects(PluginClient.launch({command: '/bin/sleep', args: ['10'], startTimeoutMs: 300}), /timeout while waiting for plugin to start/);
     await assert.rejects(PluginClient.launch({command: '/bin/echo', args: ['hello']}), /Unrecognized remote plugin message/);
   });
+
+  it('kills a plugin whose handshake line is malformed or points nowhere', async () => {
+    for (const line of ['1|1|tcp|not-an-address|netrpc', '1|1|unix|/nonexistent/plugin.sock|netrpc', 'garbage']) {
+      let exit: {code: number | null; signal: NodeJS.Signals | null} | null = null;
+      const exited = new Promise<void>((resolve) => {
+        void PluginClient.launch({command: '/bin/sh', args: ['-c', `echo '${line}'; exec sleep 30`], onExit: (code, signal) => ((exit = {code, signal}), resolve())}).then(
+          () => assert.fail(`launch accepted ${line}`),
+          () => undefined,
+        );
+      });
+      await exited;
+      assert.deepEqual(exit, {code: null, signal: 'SIGKILL'}, line);
+    }
+  });
 });

@@ -76,17 +76,18 @@ export class PluginClient {
     stderr.on('line', (line) => options.onLog?.(parseHclogLine(line)));
     stderr.on('error', () => {});
 
-    let line: string;
+    let socket: Socket;
     try {
-      line = await firstLine(child, options.startTimeoutMs ?? 3000);
+      const line = await firstLine(child, options.startTimeoutMs ?? 3000);
+      const hsLine = parseHandshake(line, [hs.protocolVersion]);
+      socket = await dial(hsLine.network, hsLine.address);
     } catch (err) {
+      // A plugin we cannot talk to must not outlive the attempt (no handshake, a malformed one, nothing listening).
       child.kill('SIGKILL');
       throw err;
     }
     // After the handshake the host drains stdout and discards it.
     child.stdout!.resume();
-    const hsLine = parseHandshake(line, [hs.protocolVersion]);
-    const socket = await dial(hsLine.network, hsLine.address);
     const session = new YamuxSession(socket, {role: 'client', keepAliveMs: options.keepAliveMs ?? 30_000});
     const controlStream = session.open();
     const stdoutStream = session.open();
@@ -143,11 +144,18 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
       const nl = buffered.indexOf('\n');
       if (nl >= 0) done(null, buffered.slice(0, nl));
     };
-    const onExit = (): void => done(new Error('plugin exited before we could connect'));
+    // A plugin that printed its line and exited at once may have the exit reported before
+    // the line is read: what it wrote is read to the end before the exit counts.
+    const onEnd = (): void => done(new Error('plugin exited before we could connect'));
+    const onExit = (): void => {
+      if (child.stdout!.readableEnded) onEnd();
+      else child.stdout!.once('end', onEnd);
+    };
     const onError = (err: Error): void => done(new Error(`error starting plugin: ${err.message}`));
     const done = (err: Error | null, line?: string): void => {
       clearTimeout(timer);
       child.stdout!.off('data', onData);
+      child.stdout!.off('end', onEnd);
       child.off('exit', onExit);
       child.off('error', onError);
       if (err) reject(err);
