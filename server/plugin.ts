@@ -126,7 +126,7 @@ export class HookbridgePlugin implements PluginHooks {
       return settings.full;
     };
     const runner = new RegexRunner({onTimeout: (id) => api.logWarn('A regex trigger ran out of time and was skipped for this post', {hook_id: id})});
-    const index = new TriggerIndex(runner);
+    const index = new TriggerIndex(runner, {load: (id) => store.getOutgoing(id)});
     const sync = new IndexSync(api, store, index, this.options.sync);
     const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.connector ? {connector: this.options.connector} : {})});
     const interactive = createInteractive({api, store, client, timeoutMs: () => this.config.get().requestTimeoutSeconds * 1000});

@@ -1,4 +1,5 @@
-// Keeps this node's trigger index equal to the KV store across a cluster.
+// Keeps this node's trigger index (and its memory of incoming hooks) equal to
+// the KV store across a cluster.
 //
 // Every change bumps hb_version. The node that made it applies it at once and
 // tells the others with a plugin cluster event naming the hook and the version;
@@ -62,8 +63,13 @@ export class IndexSync {
     // The version is read first: anything written while loading has a higher
     // version and is either seen through its event or caught by the next check.
     const version = await this.store.version();
-    const hooks = await this.store.allOutgoing();
-    this.index.replaceAll(hooks);
+    // Whatever was missed may have touched incoming hooks too.
+    this.store.forgetIncoming();
+    // Streamed into a new index state: the current one serves posts until the swap,
+    // and each whole hook is dropped as soon as its compact record is made.
+    const next = this.index.rebuilding();
+    await this.store.eachOutgoing((hook) => next.add(hook));
+    next.commit();
     this.base = version;
     this.seen.clear();
     this.missingAtLastCheck.clear();
@@ -90,6 +96,8 @@ export class IndexSync {
       return;
     }
     if ((notice.kind !== 'outgoing' && notice.kind !== 'incoming') || typeof notice.id !== 'string' || typeof notice.version !== 'number') return;
+    // At once, not behind queued index work: the webhook URL must stop using the old hook now.
+    if (notice.kind === 'incoming') this.store.forgetIncoming(notice.id);
     await this.apply(notice);
   }
 
@@ -99,6 +107,8 @@ export class IndexSync {
         const hook = await this.store.getOutgoing(notice.id);
         if (hook && !hook.delete_at) this.index.upsert(hook);
         else this.index.remove(notice.id);
+      } else {
+        this.store.forgetIncoming(notice.id);
       }
       if (notice.version > this.base) this.seen.add(notice.version);
       this.advance();

@@ -123,9 +123,11 @@ export class HookService {
         throw HookError.forbidden('api.webhook.create_outgoing.not_open.app_error', 'Outgoing webhooks can only watch public channels, unless the hook includes private channels.', 'channel_id');
       }
     }
-    for (const other of this.deps.index.teamHooks(input.team_id)) {
-      if (other.id === selfId || other.channel_id !== input.channel_id) continue;
-      if (intersects(other.callback_urls, input.callback_urls) && intersects(other.trigger_words, input.trigger_words)) {
+    for (const indexed of this.deps.index.teamHooks(input.team_id)) {
+      if (indexed.id === selfId || indexed.channel_id !== input.channel_id || !intersects(indexed.trigger_words, input.trigger_words)) continue;
+      // The index keeps no callback URLs: the few hooks sharing a trigger word are read whole.
+      const other = await this.deps.store.getOutgoing(indexed.id);
+      if (other && other.channel_id === input.channel_id && intersects(other.callback_urls, input.callback_urls) && intersects(other.trigger_words, input.trigger_words)) {
         throw HookError.badRequest('api.webhook.create_outgoing.intersect.app_error', `Another outgoing webhook (${other.display_name || other.id}) of this team already sends a trigger word of this hook to one of its callback URLs.`, 'trigger_words');
       }
     }

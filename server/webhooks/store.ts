@@ -17,6 +17,7 @@
 import type {PluginAPI} from '../mattermost/api.js';
 import {HookError} from './errors.js';
 import {isValidId} from './ids.js';
+import {IncomingHookCache, type IncomingCacheOptions} from './incoming-cache.js';
 import type {HookKind, IncomingHook, OutgoingHook} from './model.js';
 
 const enc = new TextEncoder();
@@ -64,6 +65,8 @@ export interface StoreOptions {
   maxRetries?: number;
   /** Waits between compare-and-set attempts; jittered so competing nodes stop colliding. */
   backoff?: (attempt: number) => Promise<void>;
+  /** The memory of incoming hooks read for their webhook URL (cachedIncoming). */
+  incomingCache?: IncomingCacheOptions;
 }
 
 /** Returned by a mutation to leave the stored value as it is. */
@@ -81,6 +84,7 @@ export class HookStore {
   private readonly backoff: (attempt: number) => Promise<void>;
   /** Compare-and-set attempts that lost a race (for tests and diagnostics). */
   conflicts = 0;
+  private readonly incoming: IncomingHookCache;
 
   constructor(
     private readonly api: PluginAPI,
@@ -88,6 +92,12 @@ export class HookStore {
   ) {
     this.maxRetries = options.maxRetries ?? 25;
     this.backoff = options.backoff ?? ((attempt) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt))));
+    this.incoming = new IncomingHookCache((id) => this.read(INCOMING, id), options.incomingCache);
+  }
+
+  /** A change to a hook reached the KV store: whatever this node remembers of it is stale. */
+  private written(kind: HookKind, id: string): void {
+    if (kind === 'incoming') this.incoming.forget(id);
   }
 
   // --- generic compare-and-set ---
@@ -146,6 +156,7 @@ export class HookStore {
     for (const key of entriesOf(spec, hook)) await this.updateList(key, hook.id, true);
     const ok = await this.api.kvSetWithOptions(hookKey(spec.kind, hook.id), enc.encode(JSON.stringify(hook)), {atomic: true, oldValue: null});
     if (!ok) throw new HookError(409, 'hookbridge.store.exists', 'A hook with this id already exists.');
+    this.written(spec.kind, hook.id);
     return {before: null, after: hook, version: await this.bumpVersion()};
   }
 
@@ -162,6 +173,7 @@ export class HookStore {
       seen.after = mutate(structuredClone(seen.before));
       return seen.after === null ? null : enc.encode(JSON.stringify(seen.after));
     });
+    this.written(spec.kind, id);
     const {before, after} = seen;
     const oldKeys = before ? entriesOf(spec, before) : [];
     const newKeys = after ? entriesOf(spec, after) : [];
@@ -224,8 +236,56 @@ export class HookStore {
     return this.all(OUTGOING);
   }
 
+  /**
+   * Hands every stored outgoing hook (deleted ones skipped) to `visit` as it is
+   * read, keeping `concurrency` reads in flight, and keeps none of them: loading
+   * 100k hooks this way neither waits for the slowest read of a batch nor holds
+   * them all at once.
+   */
+  async eachOutgoing(visit: (hook: OutgoingHook) => void, concurrency = 64): Promise<number> {
+    const ids = await this.readList(indexKey('outgoing', 'all'));
+    let next = 0;
+    let visited = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < ids.length) {
+        const id = ids[next++]!;
+        try {
+          const hook = await this.read(OUTGOING, id);
+          if (hook && !hook.delete_at && !failed) {
+            visit(hook);
+            visited++;
+          }
+        } catch (err) {
+          // The other readers stop too: the caller gets the error, not a partial result.
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({length: Math.min(concurrency, ids.length)}, worker));
+    return visited;
+  }
+
   getIncoming(id: string): Promise<IncomingHook | null> {
     return this.read(INCOMING, id);
+  }
+  /**
+   * The incoming hook for a request to its webhook URL: from memory when this
+   * node read it recently and has heard of no change since (see
+   * IncomingHookCache). Shared between requests: read-only.
+   */
+  cachedIncoming(id: string): Promise<IncomingHook | null> {
+    return this.incoming.get(id);
+  }
+  /** Another node changed this incoming hook, or anything may have changed (no id). */
+  forgetIncoming(id?: string): void {
+    if (id === undefined) this.incoming.clear();
+    else this.incoming.forget(id);
+  }
+  /** Reads of incoming hooks for their webhook URL that went to the KV store. */
+  get incomingReads(): number {
+    return this.incoming.loads;
   }
   createIncoming(hook: IncomingHook): Promise<Change<IncomingHook>> {
     return this.create(INCOMING, hook);

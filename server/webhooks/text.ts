@@ -12,7 +12,7 @@ export function fields(s: string): string[] {
 }
 
 /** unicode.IsSpace for one UTF-16 unit (every Go space is a single unit). */
-function isGoSpace(c: number): boolean {
+export function isGoSpace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   if (c < 0x85) return false;
   return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;

@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import {defaultMatch, type OutgoingHook} from './model.js';
 import {makeHook} from './test-fixtures.js';
 import {RegexRunner} from './safe-regex.js';
+import {fields, firstWord} from './text.js';
 import {TriggerIndex, type PostContext} from './trigger-index.js';
 
 const TEAM = 'team0000000000000000000001';
@@ -11,10 +12,18 @@ const OTHER = 'chan0000000000000000000002';
 
 const post = (text: string, over: Partial<PostContext> = {}): PostContext => ({text, channelId: CHAN, teamId: TEAM, channelType: 'O', event: 'posted', ...over});
 
+/** The index keeps no display names: the tests remember them by hook id. */
+const names = new Map<string, string>();
+function hook(over: Partial<OutgoingHook> = {}): OutgoingHook {
+  const h = makeHook(over);
+  names.set(h.id, h.display_name);
+  return h;
+}
+
 function matchNames(index: TriggerIndex, ctx: PostContext): string[] {
   return index
     .match(ctx)
-    .map((m) => `${m.hook.display_name}:${m.triggerWord}`)
+    .map((m) => `${names.get(m.hook.id) ?? m.hook.id}:${m.triggerWord}`)
     .sort();
 }
 
@@ -43,16 +52,16 @@ describe('trigger index: Mattermost semantics', () => {
   for (const c of cases) {
     it(c.name, () => {
       const index = new TriggerIndex(new RegexRunner());
-      for (const h of c.hooks) index.upsert(makeHook(h));
+      for (const h of c.hooks) index.upsert(hook(h));
       assert.deepEqual(matchNames(index, post(c.text, c.ctx)), c.want);
     });
   }
 
   it('gives each hook its own trigger word (Mattermost gives all of them the last one)', () => {
     const index = new TriggerIndex(new RegexRunner());
-    index.upsert(makeHook({display_name: 'a', trigger_words: ['deploy']}));
-    index.upsert(makeHook({display_name: 'b', channel_id: CHAN}));
-    index.upsert(makeHook({display_name: 'c', trigger_words: ['dep'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'a', trigger_words: ['deploy']}));
+    index.upsert(hook({display_name: 'b', channel_id: CHAN}));
+    index.upsert(hook({display_name: 'c', trigger_words: ['dep'], trigger_when: 1}));
     assert.deepEqual(matchNames(index, post('deploy prod')), ['a:deploy', 'b:', 'c:dep']);
   });
 });
@@ -77,14 +86,14 @@ describe('trigger index: extensions', () => {
   for (const c of cases) {
     it(c.name, () => {
       const index = new TriggerIndex(new RegexRunner());
-      index.upsert(makeHook({display_name: 'h', ...c.hook}));
+      index.upsert(hook({display_name: 'h', ...c.hook}));
       assert.deepEqual(matchNames(index, post(c.text, c.ctx)), c.want);
     });
   }
 
   it('updates and removals take effect', () => {
     const index = new TriggerIndex(new RegexRunner());
-    const h = makeHook({display_name: 'h', trigger_words: ['go']});
+    const h = hook({display_name: 'h', trigger_words: ['go']});
     index.upsert(h);
     index.upsert({...h, trigger_words: ['stop']});
     assert.deepEqual(matchNames(index, post('go')), []);
@@ -96,8 +105,8 @@ describe('trigger index: extensions', () => {
 
   it('prefix triggers shared by hooks survive the removal of one of them', () => {
     const index = new TriggerIndex(new RegexRunner());
-    const a = makeHook({display_name: 'a', trigger_words: ['dep', 'x'], trigger_when: 1});
-    const b = makeHook({display_name: 'b', trigger_words: ['de'], trigger_when: 1});
+    const a = hook({display_name: 'a', trigger_words: ['dep', 'x'], trigger_when: 1});
+    const b = hook({display_name: 'b', trigger_words: ['de'], trigger_when: 1});
     index.upsert(a);
     index.upsert(b);
     assert.deepEqual(matchNames(index, post('deploy')), ['a:dep', 'b:de']);
@@ -116,7 +125,7 @@ describe('trigger index at scale', () => {
     for (let i = 0; i < n; i++) {
       const kind = i % 4;
       index.upsert(
-        makeHook({
+        hook({
           team_id: `team${String(i % 20).padStart(22, '0')}`,
           channel_id: kind === 3 ? channels[i % 50]! : '',
           trigger_words: kind === 3 ? [] : [`word${i}`, `alt${i}`],
@@ -126,8 +135,8 @@ describe('trigger index at scale', () => {
       );
     }
     // The hooks a post below should find, identical in both sizes.
-    index.upsert(makeHook({display_name: 'target', team_id: TEAM, trigger_words: ['deploy']}));
-    index.upsert(makeHook({display_name: 'prefix', team_id: TEAM, trigger_words: ['dep'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'target', team_id: TEAM, trigger_words: ['deploy']}));
+    index.upsert(hook({display_name: 'prefix', team_id: TEAM, trigger_words: ['dep'], trigger_when: 1}));
     return index;
   }
 
@@ -157,5 +166,311 @@ describe('trigger index at scale', () => {
     t.diagnostic(`match cost: ${(ns10 / 1000).toFixed(2)} µs with 12 hooks, ${(ns10k / 1000).toFixed(2)} µs with 10,002 hooks`);
     // Generous bound: the point is that the cost does not grow with the hook count.
     assert.ok(ns10k < ns10 * 5 + 20_000, `10k hooks: ${ns10k} ns vs ${ns10} ns`);
+  });
+});
+
+/** Mattermost's semantics (plus the extensions) hook by hook, to check the index against. */
+function reference(hooks: Iterable<OutgoingHook>, ctx: PostContext): string[] {
+  const dm = ctx.channelType === 'D' || ctx.channelType === 'G';
+  const out: string[] = [];
+  for (const h of hooks) {
+    if (!h.enabled || h.delete_at) continue;
+    if (h.channel_id) {
+      if (dm || h.channel_id !== ctx.channelId || h.team_id !== ctx.teamId) continue;
+    } else if (dm ? !h.channel_types.some((t) => t === 'D' || t === 'G') : !h.channel_types.some((t) => t === 'O' || t === 'P') || h.team_id !== ctx.teamId) continue;
+    if (!h.events.includes(ctx.event) || !h.channel_types.includes(ctx.channelType as OutgoingHook['channel_types'][number])) continue;
+    if (h.trigger_words.length === 0) {
+      if (h.channel_id) out.push(`${h.id}:`);
+      continue;
+    }
+    const norm = (s: string): string => (h.match.case_insensitive ? s.toLowerCase() : s);
+    const words = (h.match.mode === 'anywhere' ? fields(ctx.text) : [firstWord(ctx.text)]).filter((w) => w !== '');
+    let hit: string | undefined;
+    for (const w of words) {
+      hit = h.trigger_words.find((t) => norm(t) !== '' && (h.trigger_when === 1 ? norm(w).startsWith(norm(t)) : norm(w) === norm(t)));
+      if (hit !== undefined) break;
+    }
+    if (hit !== undefined) out.push(`${h.id}:${hit}`);
+  }
+  return out.sort();
+}
+
+const ids = (index: TriggerIndex, ctx: PostContext): string[] =>
+  index
+    .match(ctx)
+    .map((m) => `${m.hook.id}:${m.triggerWord}`)
+    .sort();
+
+/** A small deterministic generator, so that a failure can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 0x100000000;
+  };
+}
+
+describe('trigger index: against a hook-by-hook reference', () => {
+  const teams = ['team0000000000000000000001', 'team0000000000000000000002'];
+  const channels = ['chan0000000000000000000001', 'chan0000000000000000000002', 'chan0000000000000000000003', 'chan0000000000000000000004'];
+  // Few letters, so that words collide, nest as prefixes and pile up in big groups.
+  const letters = ['a', 'b', 'A', 'B', 'é', 'É'];
+
+  function generator(seed: number) {
+    const r = rng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const word = (): string => Array.from({length: 1 + Math.floor(r() * 3)}, () => pick(letters)).join('');
+    const someOf = <T>(xs: readonly T[]): T[] => {
+      const out = xs.filter(() => r() < 0.5);
+      return out.length ? out : [pick(xs)];
+    };
+    const randomHook = (id?: string): OutgoingHook => {
+      const channelOnly = r() < 0.1;
+      return makeHook({
+        ...(id ? {id} : {}),
+        team_id: pick(teams),
+        channel_id: channelOnly || r() < 0.4 ? pick(channels) : '',
+        trigger_words: channelOnly ? [] : Array.from({length: 1 + Math.floor(r() * 3)}, word),
+        trigger_when: r() < 0.4 ? 1 : 0,
+        enabled: r() < 0.95,
+        match: {mode: r() < 0.3 ? 'anywhere' : 'first_word', case_insensitive: r() < 0.3},
+        events: someOf(['posted', 'edited'] as const),
+        channel_types: someOf(['O', 'P', 'D', 'G'] as const),
+      });
+    };
+    const randomPost = (): PostContext => {
+      const type = pick(['O', 'O', 'P', 'D', 'G']);
+      const dm = type === 'D' || type === 'G';
+      const text = Array.from({length: Math.floor(r() * 4)}, word).join(pick([' ', '  ', '\t', '\u00a0']));
+      return {text, teamId: dm ? '' : pick(teams), channelId: dm ? 'dmchan00000000000000000001' : pick(channels), channelType: type, event: pick(['posted', 'posted', 'edited'] as const)};
+    };
+    return {r, randomHook, randomPost};
+  }
+
+  it('finds exactly the hooks, with exactly the words, that checking every hook finds; through updates and removals', () => {
+    const {r, randomHook, randomPost} = generator(7);
+    const index = new TriggerIndex(new RegexRunner());
+    const live = new Map<string, OutgoingHook>();
+    const check = (rounds: number): void => {
+      for (let i = 0; i < rounds; i++) {
+        const ctx = randomPost();
+        assert.deepEqual(ids(index, ctx), reference(live.values(), ctx), JSON.stringify(ctx));
+      }
+    };
+    for (let i = 0; i < 3000; i++) {
+      const h = randomHook();
+      live.set(h.id, h);
+      index.upsert(h);
+    }
+    assert.equal(index.size, 3000);
+    check(400);
+    // Updates and removals: tables shrink, groups split, slots move back.
+    for (const id of [...live.keys()]) {
+      const x = r();
+      if (x < 0.6) {
+        live.delete(id);
+        index.remove(id);
+      } else if (x < 0.8) {
+        const h = randomHook(id);
+        live.set(id, h);
+        index.upsert(h);
+      }
+    }
+    assert.equal(index.size, live.size);
+    check(400);
+    for (const id of [...live.keys()]) {
+      live.delete(id);
+      index.remove(id);
+    }
+    assert.equal(index.size, 0);
+    check(50);
+  });
+
+  it('a rebuild from the same hooks matches the same', () => {
+    const {randomHook, randomPost} = generator(11);
+    const hooks = Array.from({length: 1500}, () => randomHook());
+    const a = new TriggerIndex(new RegexRunner());
+    for (const h of hooks) a.upsert(h);
+    const b = new TriggerIndex(new RegexRunner());
+    b.replaceAll(hooks);
+    for (let i = 0; i < 300; i++) {
+      const ctx = randomPost();
+      assert.deepEqual(ids(b, ctx), ids(a, ctx));
+      assert.deepEqual(ids(b, ctx), reference(hooks, ctx));
+    }
+  });
+});
+
+describe('trigger index: compact records and big groups', () => {
+  it('case-insensitive duplicates report the first listed word; non-ASCII case folds', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    index.upsert(hook({display_name: 'a', trigger_words: ['Deploy', 'DEPLOY'], match: {mode: 'first_word', case_insensitive: true}}));
+    index.upsert(hook({display_name: 'b', trigger_words: ['ÉCOLE'], match: {mode: 'anywhere', case_insensitive: true}}));
+    index.upsert(hook({display_name: 'c', trigger_words: ['Éc'], trigger_when: 1, match: {mode: 'first_word', case_insensitive: true}}));
+    assert.deepEqual(matchNames(index, post('deploy')), ['a:Deploy']);
+    assert.deepEqual(matchNames(index, post('école de musique')), ['b:ÉCOLE', 'c:Éc']);
+    assert.deepEqual(matchNames(index, post('la École')), ['b:ÉCOLE']);
+  });
+
+  it('prefixes: longer than the word never match, equal to it do, and every length is looked at', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    index.upsert(hook({display_name: 'long', trigger_words: ['deployment'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'same', trigger_words: ['deploy'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'short', trigger_words: ['d'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'mid', trigger_words: ['x', 'dep'], trigger_when: 1}));
+    assert.deepEqual(matchNames(index, post('deploy')), ['mid:dep', 'same:deploy', 'short:d']);
+    assert.deepEqual(matchNames(index, post('deployments')), ['long:deployment', 'mid:dep', 'same:deploy', 'short:d']);
+    assert.deepEqual(matchNames(index, post('de')), ['short:d']);
+  });
+
+  it('a word shared by many hooks in many channels: a post looks only at its own channel and team', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    const chan = (i: number): string => `chan${String(i).padStart(22, '0')}`;
+    for (let i = 0; i < 200; i++) index.upsert(hook({display_name: `c${i}`, channel_id: chan(i), trigger_words: ['deploy']}));
+    for (let i = 0; i < 3; i++) index.upsert(hook({display_name: `t${i}`, trigger_words: ['deploy']}));
+    index.upsert(hook({display_name: 'dm', trigger_words: ['deploy'], channel_types: ['D']}));
+    index.upsert(hook({display_name: 'other team', team_id: 'team0000000000000000000009', trigger_words: ['deploy']}));
+    assert.deepEqual(matchNames(index, post('deploy', {channelId: chan(42)})), ['c42:deploy', 't0:deploy', 't1:deploy', 't2:deploy']);
+    assert.equal(index.lastExamined, 4);
+    assert.deepEqual(matchNames(index, post('deploy', {channelId: chan(7), teamId: '', channelType: 'D'})), ['dm:deploy']);
+    assert.equal(index.lastExamined, 1);
+    // Shrinking back below the scan limit keeps the survivors findable.
+    for (const [id, name] of names) if (/^c\d+$/.test(name) && name !== 'c42') index.remove(id);
+    assert.deepEqual(matchNames(index, post('deploy', {channelId: chan(42)})), ['c42:deploy', 't0:deploy', 't1:deploy', 't2:deploy']);
+    assert.deepEqual(matchNames(index, post('deploy', {channelId: chan(43)})), ['t0:deploy', 't1:deploy', 't2:deploy']);
+  });
+
+  it('keeps a compact record: no secrets or callback settings, and not the caller’s arrays', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    const h = hook({display_name: 'rec', trigger_words: ['go'], trigger_when: 1, signing_secret: 'hbs_secret', enabled: false});
+    index.upsert(h);
+    h.trigger_words.push('stop');
+    const rec = index.get(h.id)!;
+    assert.equal(rec.id, h.id);
+    assert.equal(rec.enabled, false);
+    assert.equal(rec.trigger_when, 1);
+    assert.deepEqual(rec.trigger_words, ['go']);
+    assert.equal(rec.creator_id, h.creator_id);
+    for (const field of ['token', 'signing_secret', 'callback_urls', 'headers', 'display_name']) assert.equal(field in rec, false, field);
+    assert.deepEqual(
+      index.teamHooks(h.team_id).map((x) => x.id),
+      [h.id],
+    );
+  });
+
+  it('a rebuild serves the old hooks until it is committed', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    const a = hook({display_name: 'a', trigger_words: ['go']});
+    const b = hook({display_name: 'b', trigger_words: ['go']});
+    index.upsert(a);
+    const build = index.rebuilding();
+    build.add(b);
+    assert.deepEqual(matchNames(index, post('go')), ['a:go']);
+    build.commit();
+    assert.deepEqual(matchNames(index, post('go')), ['b:go']);
+    assert.equal(index.get(a.id), undefined);
+  });
+
+  it('regex hooks run only for their own channel, team or direct messages', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    index.upsert(hook({display_name: 'here', channel_id: CHAN, match: {mode: 'regex', case_insensitive: false, pattern: 'x+'}}));
+    index.upsert(hook({display_name: 'there', channel_id: OTHER, match: {mode: 'regex', case_insensitive: false, pattern: 'x+'}}));
+    index.upsert(hook({display_name: 'dm', channel_types: ['G'], match: {mode: 'regex', case_insensitive: false, pattern: 'x+'}}));
+    assert.deepEqual(matchNames(index, post('a xx b')), ['here:xx']);
+    assert.equal(index.lastExamined, 2);
+    assert.deepEqual(matchNames(index, post('xxx', {channelType: 'G', teamId: ''})), ['dm:xxx']);
+  });
+});
+
+describe('trigger index: whole hooks for dispatch', () => {
+  function setup() {
+    const stored = new Map<string, OutgoingHook>();
+    const reads: string[] = [];
+    const index = new TriggerIndex(new RegexRunner(), {
+      cacheSize: 2,
+      load: async (id) => {
+        reads.push(id);
+        return stored.get(id) ?? null;
+      },
+    });
+    const put = (h: OutgoingHook): OutgoingHook => {
+      stored.set(h.id, h);
+      index.upsert(h);
+      return h;
+    };
+    return {stored, reads, index, put};
+  }
+
+  it('reads the whole hook once, then serves it from memory', async () => {
+    const {reads, index, put} = setup();
+    const h = put(hook({trigger_words: ['go'], callback_urls: ['http://a.example/'], signing_secret: 'hbs_x'}));
+    const ctx = post('go now');
+    const first = await index.resolve(index.match(ctx), ctx);
+    assert.equal(first.length, 1);
+    assert.equal(first[0]!.hook.signing_secret, 'hbs_x');
+    assert.equal(first[0]!.triggerWord, 'go');
+    await index.resolve(index.match(ctx), ctx);
+    assert.deepEqual(reads, [h.id]);
+  });
+
+  it('a change applied to the index replaces the remembered hook', async () => {
+    const {reads, index, put} = setup();
+    const h = put(hook({trigger_words: ['go'], callback_urls: ['http://a.example/']}));
+    const ctx = post('go');
+    await index.resolve(index.match(ctx), ctx);
+    put({...h, callback_urls: ['http://b.example/']});
+    const [m] = await index.resolve(index.match(ctx), ctx);
+    assert.deepEqual(m!.hook.callback_urls, ['http://b.example/']);
+    assert.equal(reads.length, 1);
+    index.remove(h.id);
+    assert.deepEqual(index.match(ctx), []);
+  });
+
+  it('a hook deleted or changed in the store since it was indexed is left out or matched again', async () => {
+    const {stored, index, put} = setup();
+    const gone = put(hook({display_name: 'gone', trigger_words: ['go']}));
+    const moved = put(hook({display_name: 'moved', trigger_words: ['go']}));
+    const renamed = put(hook({display_name: 'renamed', trigger_words: ['go']}));
+    const off = put(hook({display_name: 'off', trigger_words: ['go']}));
+    // Changed elsewhere; the change notices have not reached this index.
+    stored.delete(gone.id);
+    stored.set(moved.id, {...moved, trigger_words: ['stop']});
+    stored.set(renamed.id, {...renamed, trigger_words: ['g', 'go'], trigger_when: 1});
+    stored.set(off.id, {...off, enabled: false});
+    const ctx = post('go');
+    const got = (await index.resolve(index.match(ctx), ctx)).map((m) => `${names.get(m.hook.id)}:${m.triggerWord}`);
+    assert.deepEqual(got, ['renamed:g']);
+  });
+
+  it('a regex hook made case-insensitive in the store is matched again with its stored flags', async () => {
+    const {stored, index, put} = setup();
+    const h = put(hook({display_name: 're', match: {mode: 'regex', case_insensitive: false, pattern: 'go+'}}));
+    const ctx = post('GOO and goo');
+    assert.deepEqual(matchNames(index, ctx), ['re:goo']);
+    stored.set(h.id, {...h, match: {mode: 'regex', case_insensitive: true, pattern: 'go+'}});
+    const [m] = await index.resolve(index.match(ctx), ctx);
+    assert.equal(m!.triggerWord, 'GOO');
+  });
+
+  it('remembers only a few hooks, the most recently used', async () => {
+    const {reads, index, put} = setup();
+    const [a, b, c] = ['a', 'b', 'c'].map((w) => put(hook({trigger_words: [w]})));
+    for (const w of ['a', 'b', 'a', 'c', 'a', 'b']) await index.resolve(index.match(post(w)), post(w));
+    assert.deepEqual(reads, [a!.id, b!.id, c!.id, b!.id]);
+  });
+
+  it('prefetch and resolve share one read', async () => {
+    const {reads, index, put} = setup();
+    put(hook({trigger_words: ['go']}));
+    const ctx = post('go');
+    index.prefetch(index.match(ctx));
+    await index.resolve(index.match(ctx), ctx);
+    assert.equal(reads.length, 1);
+  });
+
+  it('without a way to read hooks, resolve fails loudly', async () => {
+    const index = new TriggerIndex(new RegexRunner());
+    index.upsert(hook({trigger_words: ['go']}));
+    await assert.rejects(index.resolve(index.match(post('go')), post('go')), /no way to read whole hooks/);
   });
 });

@@ -1,16 +1,27 @@
 // Which outgoing hooks a post triggers, without looking at every hook.
 //
-// Hooks are grouped by scope: a team's channel (hooks bound to one channel), a
-// team (hooks for any channel of the team) and direct/group messages (which have
-// no team). Within a scope, exact trigger words sit in hash maps and prefix
-// triggers in tries, per matching variant (first word or any word, case-sensitive
-// or not). A post looks up at most two scopes and walks its words through them,
-// so the cost depends on the message, not on how many hooks exist. Only regex
-// hooks are evaluated one by one, and only those of the post's scopes.
+// Trigger words live in hash tables, one for exact words and one for prefixes
+// per matching variant (first word or any word, case-sensitive or not), shared
+// by all teams and channels; each hook found is then checked against the post's
+// team, channel and channel type. A post's word costs one lookup, plus one per
+// distinct prefix length, whatever the number of hooks. The word is hashed
+// straight out of the message (no substring, no allocation), and the running
+// hash of its first n characters is the hash of its n-character prefix, so
+// prefixes need no trie. The tables are laid out for big, cache-cold indexes:
+// a small bit summary turns most absent words away, and a slot keeps its key
+// next to its hook, so a hit reads a few cache lines, not a chain of objects.
+// Channel-only and regex hooks are filed by team and channel; regex hooks are
+// evaluated one by one, and only those of the post's team, channel or of
+// direct messages.
+//
+// The index keeps a compact record per hook (what matching needs, and its id);
+// the whole hook, with secrets and callback settings, is read from the store
+// when a post triggers it (`resolve`), through a small cache of recently fired
+// hooks that changes to the index keep current.
 
-import type {OutgoingEvent, OutgoingHook} from './model.js';
+import type {OutgoingEvent, OutgoingHook, TriggerWhen} from './model.js';
 import {compilePattern, type RegexItem, type RegexRunner} from './safe-regex.js';
-import {fields, firstWord} from './text.js';
+import {isGoSpace} from './text.js';
 
 export interface PostContext {
   readonly text: string;
@@ -21,375 +32,904 @@ export interface PostContext {
   readonly event: OutgoingEvent;
 }
 
+/** What the index keeps of a hook: what matching needs, and the fields callers check before loading the whole hook. */
+export interface IndexedHook {
+  readonly id: string;
+  readonly team_id: string;
+  readonly channel_id: string;
+  readonly creator_id: string;
+  readonly trigger_words: readonly string[];
+  readonly trigger_when: TriggerWhen;
+  readonly enabled: boolean;
+}
+
 export interface TriggerMatch {
-  readonly hook: OutgoingHook;
+  readonly hook: IndexedHook;
   /** The trigger word that matched this hook ('' for channel-only hooks; the matched text for regex hooks). */
   readonly triggerWord: string;
 }
 
-type Variant = 'first' | 'firstCI' | 'any' | 'anyCI';
-
-/** Where a hook is filed: one channel of a team, a whole team, or direct and group messages. */
-type ScopeRef = {kind: 'channel'; teamId: string; channelId: string} | {kind: 'team'; teamId: string} | {kind: 'dm'};
-
-interface Registered {
+/** A match with the whole hook, as stored now. */
+export interface ResolvedMatch {
   readonly hook: OutgoingHook;
-  readonly scopes: readonly ScopeRef[];
-  readonly variant: Variant | 'channel' | 'regex' | null;
-  readonly regex: RegExp | null;
+  readonly triggerWord: string;
 }
+
+export interface TriggerIndexOptions {
+  /** Reads a hook from the store, for `resolve`. */
+  load?: (id: string) => Promise<OutgoingHook | null>;
+  /** How many whole hooks `resolve` keeps for the next posts (default 1024). */
+  cacheSize?: number;
+}
+
+// --- per-hook flags: the post's event and channel type must both be set in a hook's flags ---
+
+const EV_POSTED = 1 << 0;
+const EV_EDITED = 1 << 1;
+const CT_O = 1 << 2;
+const CT_P = 1 << 3;
+const CT_D = 1 << 4;
+const CT_G = 1 << 5;
+const ENABLED = 1 << 6;
+/** trigger_when 1: trigger words are prefixes. */
+const PREFIX = 1 << 7;
+/** A hook without a channel that watches its team's public or private channels. */
+const IN_TEAM = 1 << 8;
+/** A hook without a channel that watches direct or group messages (of any team). */
+const IN_DM = 1 << 9;
+/** A bit no hook has: posts with an event or channel type no hook can ask for. */
+const NEVER = 1 << 30;
+
+const KIND_SHIFT = 10;
+const KIND_MASK = 7 << KIND_SHIFT;
+const enum Kind {
+  None = 0,
+  First = 1,
+  FirstCI = 2,
+  Any = 3,
+  AnyCI = 4,
+  Channel = 5,
+  Regex = 6,
+}
+
+function eventBit(e: string): number {
+  return e === 'posted' ? EV_POSTED : e === 'edited' ? EV_EDITED : NEVER;
+}
+
+function typeBit(t: string): number {
+  return t === 'O' ? CT_O : t === 'P' ? CT_P : t === 'D' ? CT_D : t === 'G' ? CT_G : NEVER;
+}
+
+function kindOf(flags: number): Kind {
+  return ((flags & KIND_MASK) >> KIND_SHIFT) as Kind;
+}
+
+/** Flags of a hook; a regex hook is filed as such even if its pattern does not compile (the caller checks). */
+function flagsOf(hook: OutgoingHook): number {
+  let flags = hook.enabled ? ENABLED : 0;
+  if (hook.trigger_when === 1) flags |= PREFIX;
+  for (const e of hook.events) if (e === 'posted' || e === 'edited') flags |= eventBit(e);
+  for (const t of hook.channel_types) if (t === 'O' || t === 'P' || t === 'D' || t === 'G') flags |= typeBit(t);
+  if (!hook.channel_id) {
+    if (flags & (CT_O | CT_P)) flags |= IN_TEAM;
+    if (flags & (CT_D | CT_G)) flags |= IN_DM;
+  }
+  let kind: Kind;
+  // Disabled hooks, and hooks without a channel that watch no kind of channel, are kept but filed nowhere.
+  if (!hook.enabled || (!hook.channel_id && !(flags & (IN_TEAM | IN_DM)))) kind = Kind.None;
+  else if (hook.match.mode === 'regex') kind = hook.match.pattern ? Kind.Regex : Kind.None;
+  else if (hook.trigger_words.length === 0) kind = hook.channel_id ? Kind.Channel : Kind.None;
+  else if (hook.match.mode === 'anywhere') kind = hook.match.case_insensitive ? Kind.AnyCI : Kind.Any;
+  else kind = hook.match.case_insensitive ? Kind.FirstCI : Kind.First;
+  return flags | (kind << KIND_SHIFT);
+}
+
+// --- hashing: FNV-1a over UTF-16 units, seeded per process, finished with MurmurHash3's mixer ---
+
+const FNV_PRIME = 0x01000193;
+/** Seeded so that nobody can pick trigger words that all land in one slot. */
+const SEED = (0x811c9dc5 ^ Math.floor(Math.random() * 0x100000000)) | 0;
 
 /**
- * Hook → position of the trigger word in its list (the lowest, for duplicates).
- * Keyed by the registration itself, so a hit needs no further lookup.
+ * FNV's low bits are weak and slots are taken from them: mix them first. 30 bits,
+ * so that a hash is a small integer wherever V8 stores it; never 0, which marks a free slot.
  */
-type Entries = Map<Registered, number>;
-
-interface TrieNode {
-  /** Keyed by UTF-16 code unit: a trigger is a whole string, so unit prefixes are character prefixes. */
-  children: Map<number, TrieNode>;
-  entries: Entries | null;
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & 0x3fffffff || 1;
 }
 
-class Trie {
-  readonly root: TrieNode = {children: new Map(), entries: null};
+const CHANNEL_BUCKETS = 8192;
 
-  add(word: string, reg: Registered, position: number): void {
-    let node = this.root;
-    for (let i = 0; i < word.length; i++) {
-      const c = word.charCodeAt(i);
-      let next = node.children.get(c);
-      if (!next) {
-        next = {children: new Map(), entries: null};
-        node.children.set(c, next);
-      }
-      node = next;
-    }
-    node.entries ??= new Map();
-    node.entries.set(reg, Math.min(node.entries.get(reg) ?? Infinity, position));
+/** A cheap hash of an id from its last 8 units (Mattermost ids are random there), for filters that tolerate collisions. */
+function idHash(id: string): number {
+  let h = SEED ^ id.length;
+  for (let i = id.length > 8 ? id.length - 8 : 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), FNV_PRIME);
+  return finish(h);
+}
+
+function hashOf(key: string): number {
+  let h = SEED;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+  return finish(h);
+}
+
+/** The compact record of one hook. Hot fields first: matching reads them for every candidate. */
+class Rec implements IndexedHook {
+  readonly flags: number;
+  /** The last match() that looked at this hook, so a hook found twice in one post counts once. */
+  seen = 0;
+  readonly channel_id: string;
+  readonly team_id: string;
+  /** trigger_words as looked up: lower-cased for case-insensitive hooks (otherwise the same array). */
+  readonly keys: readonly string[];
+  readonly trigger_words: readonly string[];
+  readonly id: string;
+  readonly creator_id: string;
+
+  constructor(id: string, teamId: string, channelId: string, creatorId: string, words: readonly string[], keys: readonly string[], flags: number) {
+    this.flags = flags;
+    this.channel_id = channelId;
+    this.team_id = teamId;
+    this.keys = keys;
+    this.trigger_words = words;
+    this.id = id;
+    this.creator_id = creatorId;
   }
 
-  remove(word: string, reg: Registered): void {
-    const path: TrieNode[] = [this.root];
-    let node = this.root;
-    for (let i = 0; i < word.length; i++) {
-      const next = node.children.get(word.charCodeAt(i));
-      if (!next) return;
-      path.push(next);
-      node = next;
-    }
-    node.entries?.delete(reg);
-    if (node.entries?.size === 0) node.entries = null;
-    // Prune the branch so deleted hooks leave no garbage behind.
-    for (let i = path.length - 1; i > 0; i--) {
-      const n = path[i]!;
-      if (n.entries || n.children.size > 0) break;
-      path[i - 1]!.children.delete(word.charCodeAt(i - 1));
-    }
+  get enabled(): boolean {
+    return (this.flags & ENABLED) !== 0;
+  }
+
+  get trigger_when(): TriggerWhen {
+    return this.flags & PREFIX ? 1 : 0;
   }
 }
 
-/**
- * Exact words and prefixes for one matching variant. Empty parts stay null and
- * `starts` lists the first characters of the prefixes, so a word that cannot
- * match is turned away without touching the maps (which are cold in big indexes).
- */
-class WordIndex {
-  exact: Map<string, Entries> | null = null;
-  readonly prefix = new Trie();
-  starts = '';
-  size = 0;
+/** Above this many hooks, a word's hooks are also filed by scope, so a post looks only at its own. */
+const SCAN_LIMIT = 8;
 
-  add(word: string, reg: Registered, position: number, isPrefix: boolean): void {
-    this.size++;
-    if (isPrefix) {
-      this.prefix.add(word, reg, position);
-      if (!this.starts.includes(word[0]!)) this.starts += word[0];
+/** The hooks sharing one key of a table. */
+class Group {
+  readonly recs: Rec[];
+  /** By channel id (channel hooks), team id (team hooks) and '' (direct-message hooks); big groups only. */
+  byScope: Map<string, Rec[]> | null = null;
+
+  constructor(a: Rec, b: Rec) {
+    this.recs = [a, b];
+  }
+
+  add(rec: Rec): void {
+    this.recs.push(rec);
+    if (this.byScope) fileByScope(this.byScope, rec);
+    else if (this.recs.length > SCAN_LIMIT) {
+      this.byScope = new Map();
+      for (const r of this.recs) fileByScope(this.byScope, r);
+    }
+  }
+
+  remove(rec: Rec): void {
+    const i = this.recs.indexOf(rec);
+    if (i >= 0) this.recs.splice(i, 1);
+    if (!this.byScope) return;
+    if (this.recs.length <= SCAN_LIMIT / 2) {
+      this.byScope = null;
       return;
     }
-    this.exact ??= new Map();
-    let entries = this.exact.get(word);
-    if (!entries) this.exact.set(word, (entries = new Map()));
-    entries.set(reg, Math.min(entries.get(reg) ?? Infinity, position));
-  }
-
-  remove(word: string, reg: Registered, isPrefix: boolean): void {
-    this.size--;
-    if (isPrefix) {
-      this.prefix.remove(word, reg);
-      const c = word.charCodeAt(0);
-      if (!this.prefix.root.children.has(c)) this.starts = this.starts.replace(word[0]!, '');
-      return;
+    for (const key of scopeKeys(rec)) {
+      const list = this.byScope.get(key);
+      if (!list) continue;
+      const j = list.indexOf(rec);
+      if (j >= 0) list.splice(j, 1);
+      if (list.length === 0) this.byScope.delete(key);
     }
-    const entries = this.exact?.get(word);
-    entries?.delete(reg);
-    if (entries?.size === 0) this.exact!.delete(word);
-    if (this.exact?.size === 0) this.exact = null;
   }
 }
 
-/** The hooks of one scope; parts no hook uses stay null, to keep scopes small and quick to pass over. */
-class Scope {
-  first: WordIndex | null = null;
-  firstCI: WordIndex | null = null;
-  any: WordIndex | null = null;
-  anyCI: WordIndex | null = null;
-  channelOnly: Registered[] | null = null;
-  regex: Registered[] | null = null;
-
-  wordIndex(variant: Variant): WordIndex {
-    return (this[variant] ??= new WordIndex());
-  }
-
-  dropEmpty(): void {
-    for (const v of ['first', 'firstCI', 'any', 'anyCI'] as const) if (this[v]?.size === 0) this[v] = null;
-    if (this.channelOnly?.length === 0) this.channelOnly = null;
-    if (this.regex?.length === 0) this.regex = null;
-  }
-
-  get empty(): boolean {
-    return !this.first && !this.firstCI && !this.any && !this.anyCI && !this.channelOnly && !this.regex;
-  }
-}
-
-function without<T>(list: T[] | null, item: T): T[] | null {
-  if (!list) return null;
-  const out = list.filter((x) => x !== item);
-  return out.length > 0 ? out : null;
-}
-
-interface TeamScopes {
-  team: Scope | null;
-  channels: Map<string, Scope>;
-}
-
-function scopesOf(hook: OutgoingHook): ScopeRef[] {
-  if (hook.channel_id) return [{kind: 'channel', teamId: hook.team_id, channelId: hook.channel_id}];
-  const out: ScopeRef[] = [];
-  if (hook.channel_types.includes('O') || hook.channel_types.includes('P')) out.push({kind: 'team', teamId: hook.team_id});
-  if (hook.channel_types.includes('D') || hook.channel_types.includes('G')) out.push({kind: 'dm'});
+function scopeKeys(rec: Rec): string[] {
+  if (rec.channel_id) return [rec.channel_id];
+  const out: string[] = [];
+  if (rec.flags & IN_TEAM) out.push(rec.team_id);
+  if (rec.flags & IN_DM) out.push('');
   return out;
 }
 
-function variantOf(hook: OutgoingHook): Registered['variant'] {
-  if (hook.match.mode === 'regex') return hook.match.pattern ? 'regex' : null;
-  if (hook.trigger_words.length === 0) return hook.channel_id ? 'channel' : null;
-  const ci = hook.match.case_insensitive;
-  if (hook.match.mode === 'anywhere') return ci ? 'anyCI' : 'any';
-  return ci ? 'firstCI' : 'first';
+function fileByScope(map: Map<string, Rec[]>, rec: Rec): void {
+  for (const key of scopeKeys(rec)) {
+    const list = map.get(key);
+    if (list) list.push(rec);
+    else map.set(key, [rec]);
+  }
 }
 
-const lower = (s: string): string => s.toLowerCase();
-const same = (s: string): string => s;
-const NO_MATCHES: readonly TriggerMatch[] = Object.freeze([]);
+type Posting = Rec | Group;
 
-export class TriggerIndex {
-  private readonly registered = new Map<string, Registered>();
-  private readonly teams = new Map<string, TeamScopes>();
-  private dm: Scope | null = null;
-  private readonly byTeam = new Map<string, Set<string>>();
-  /** Index entries touched by the last match(): what the per-post cost is made of. */
-  lastExamined = 0;
+/**
+ * Keys → hooks: open addressing, linear probing, Robin Hood placement (a key
+ * never sits further from its home slot than the key it passed), so a lookup
+ * for an absent word stops after a slot or two. Slot i is slots[3i .. 3i + 2]:
+ * the key's hash (0: free), the key and its posting, side by side so that a
+ * probe reads one cache line. In front of them, `summary` has one bit set per
+ * key hash, 8 bits per slot: most absent words (and most prefix lengths of a
+ * word) are turned away by an array small enough to stay in cache, where the
+ * slots of a big table are not.
+ */
+class WordTable {
+  private slots: (number | string | Posting)[] = new Array<number>(3 * 16).fill(0);
+  private mask = 15;
+  private summary = new Int32Array(4);
+  private summaryShift = 25;
+  /** Keys removed since the summary was built: their bits stay set (harmless, a probe goes on to the slots) until it is rebuilt. */
+  private stale = 0;
+  /** Keys held. */
+  count = 0;
+  /** The key of the last successful find. */
+  hitKey = '';
+  /** Prefix tables: keys per length, the longest key, and keys per first UTF-16 unit (low 8 bits) to turn words away early. */
+  readonly lengths: number[] = [0];
+  maxLength = 0;
+  readonly firstUnits: Int32Array | null;
 
-  constructor(private readonly runner: RegexRunner) {}
-
-  get size(): number {
-    return this.registered.size;
+  constructor(prefix: boolean) {
+    this.firstUnits = prefix ? new Int32Array(256) : null;
   }
 
-  get(id: string): OutgoingHook | undefined {
-    return this.registered.get(id)?.hook;
-  }
-
-  /** Every hook of a team, enabled or not (for duplicate checks). */
-  teamHooks(teamId: string): OutgoingHook[] {
-    return [...(this.byTeam.get(teamId) ?? [])].map((id) => this.registered.get(id)!.hook);
-  }
-
-  replaceAll(hooks: readonly OutgoingHook[]): void {
-    this.registered.clear();
-    this.teams.clear();
-    this.dm = null;
-    this.byTeam.clear();
-    for (const h of hooks) this.upsert(h);
-  }
-
-  upsert(hook: OutgoingHook): void {
-    this.remove(hook.id);
-    if (hook.delete_at) return;
-    const variant = hook.enabled ? variantOf(hook) : null;
-    let regex: RegExp | null = null;
-    if (variant === 'regex') {
-      try {
-        regex = compilePattern(hook.match.pattern!, hook.match.case_insensitive);
-      } catch {
-        // Stored patterns were validated; one that no longer compiles simply never matches.
+  /** The posting of the key equal to s[start, start + len), if any. */
+  find(hash: number, s: string, start: number, len: number): Posting | undefined {
+    const bit = Math.imul(hash, 0x9e3779b1) >>> this.summaryShift;
+    if ((this.summary[bit >>> 5]! & (1 << (bit & 31))) === 0) return undefined;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = hash & mask, d = 0; ; i = (i + 1) & mask, d++) {
+      const h = slots[3 * i] as number;
+      if (h === 0 || ((i - h) & mask) < d) return undefined;
+      if (h === hash) {
+        const key = slots[3 * i + 1] as string;
+        if (key.length === len && s.startsWith(key, start)) {
+          this.hitKey = key;
+          return slots[3 * i + 2] as Posting;
+        }
       }
     }
-    const scopes = variant && (variant !== 'regex' || regex) ? scopesOf(hook) : [];
-    const reg: Registered = {hook, scopes, variant, regex};
-    this.registered.set(hook.id, reg);
-    let team = this.byTeam.get(hook.team_id);
-    if (!team) this.byTeam.set(hook.team_id, (team = new Set()));
-    team.add(hook.id);
-    for (const ref of scopes) this.edit(this.scope(ref, true)!, reg, true);
+  }
+
+  private slotOf(hash: number, key: string): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = hash & mask, d = 0; ; i = (i + 1) & mask, d++) {
+      const h = slots[3 * i] as number;
+      if (h === 0 || ((i - h) & mask) < d) return -1;
+      if (h === hash && slots[3 * i + 1] === key) return i;
+    }
+  }
+
+  add(key: string, rec: Rec): void {
+    const hash = hashOf(key);
+    const at = this.slotOf(hash, key);
+    if (at >= 0) {
+      const p = this.slots[3 * at + 2] as Posting;
+      if (p instanceof Group) p.add(rec);
+      else if (p !== rec) this.slots[3 * at + 2] = new Group(p, rec);
+      return;
+    }
+    if ((this.count + 1) * 10 > (this.mask + 1) * 7) this.resize((this.mask + 1) * 2);
+    this.put(hash, key, rec);
+    this.mark(hash);
+    this.count++;
+    if (this.firstUnits) {
+      while (this.lengths.length <= key.length) this.lengths.push(0);
+      this.lengths[key.length]!++;
+      if (key.length > this.maxLength) this.maxLength = key.length;
+      this.firstUnits[key.charCodeAt(0) & 255]!++;
+    }
+  }
+
+  remove(key: string, rec: Rec): void {
+    const at = this.slotOf(hashOf(key), key);
+    if (at < 0) return;
+    const p = this.slots[3 * at + 2] as Posting;
+    if (p instanceof Group) {
+      p.remove(rec);
+      if (p.recs.length === 1) this.slots[3 * at + 2] = p.recs[0]!;
+      return;
+    }
+    if (p !== rec) return;
+    this.deleteAt(at);
+    this.count--;
+    if (this.firstUnits) {
+      this.lengths[key.length]!--;
+      while (this.maxLength > 0 && this.lengths[this.maxLength] === 0) this.maxLength--;
+      this.firstUnits[key.charCodeAt(0) & 255]!--;
+    }
+    if (this.mask > 15 && this.count * 8 < this.mask + 1) this.resize((this.mask + 1) / 2);
+    else if (++this.stale > this.count) this.summarize();
+  }
+
+  private mark(hash: number): void {
+    const bit = Math.imul(hash, 0x9e3779b1) >>> this.summaryShift;
+    this.summary[bit >>> 5]! |= 1 << (bit & 31);
+  }
+
+  /** Rebuilds the summary for the current capacity (8 bits per slot) from the keys held. */
+  private summarize(): void {
+    const capacity = this.mask + 1;
+    this.summary = new Int32Array(capacity / 4);
+    this.summaryShift = 32 - Math.log2(capacity * 8);
+    this.stale = 0;
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 3) if (slots[i] !== 0) this.mark(slots[i] as number);
+  }
+
+  private put(hash: number, key: string, posting: Posting): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = hash & mask, d = 0; ; i = (i + 1) & mask, d++) {
+      const h = slots[3 * i] as number;
+      if (h === 0) {
+        slots[3 * i] = hash;
+        slots[3 * i + 1] = key;
+        slots[3 * i + 2] = posting;
+        return;
+      }
+      const theirs = (i - h) & mask;
+      if (theirs < d) {
+        // This key is further from home than the one here: it takes the slot, and the other one moves on.
+        const k = slots[3 * i + 1] as string;
+        const p = slots[3 * i + 2] as Posting;
+        slots[3 * i] = hash;
+        slots[3 * i + 1] = key;
+        slots[3 * i + 2] = posting;
+        hash = h;
+        key = k;
+        posting = p;
+        d = theirs;
+      }
+    }
+  }
+
+  /** Frees slot i and moves the keys after it back by one, up to one that is at home (or a free slot). */
+  private deleteAt(i: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (;;) {
+      const j = (i + 1) & mask;
+      const h = slots[3 * j] as number;
+      if (h === 0 || ((j - h) & mask) === 0) break;
+      slots[3 * i] = h;
+      slots[3 * i + 1] = slots[3 * j + 1]!;
+      slots[3 * i + 2] = slots[3 * j + 2]!;
+      i = j;
+    }
+    slots[3 * i] = 0;
+    slots[3 * i + 1] = 0;
+    slots[3 * i + 2] = 0;
+  }
+
+  private resize(capacity: number): void {
+    const old = this.slots;
+    this.slots = new Array<number>(3 * capacity).fill(0);
+    this.mask = capacity - 1;
+    for (let i = 0; i < old.length; i += 3) if (old[i] !== 0) this.put(old[i] as number, old[i + 1] as string, old[i + 2] as Posting);
+    this.summarize();
+  }
+}
+
+/** The tables of one matching variant; null while empty. */
+class Variant {
+  exact: WordTable | null = null;
+  prefix: WordTable | null = null;
+  /** Case-insensitive: keys and words are lower-cased. */
+  constructor(readonly folded: boolean) {}
+}
+
+interface RegexEntry extends RegexItem {
+  readonly rec: Rec;
+  readonly pattern: string;
+}
+
+interface TeamFiles<T> {
+  team: T[] | null;
+  channels: Map<string, T[]>;
+}
+
+function pushTo<T>(map: Map<string, TeamFiles<T>>, teamId: string, channelId: string, item: T): void {
+  let files = map.get(teamId);
+  if (!files) map.set(teamId, (files = {team: null, channels: new Map()}));
+  if (!channelId) {
+    (files.team ??= []).push(item);
+    return;
+  }
+  const list = files.channels.get(channelId);
+  if (list) list.push(item);
+  else files.channels.set(channelId, [item]);
+}
+
+function dropFrom<T>(map: Map<string, TeamFiles<T>>, teamId: string, channelId: string, item: T): void {
+  const files = map.get(teamId);
+  if (!files) return;
+  if (!channelId) {
+    files.team = files.team?.filter((x) => x !== item) ?? null;
+    if (files.team?.length === 0) files.team = null;
+  } else {
+    const list = files.channels.get(channelId)?.filter((x) => x !== item);
+    if (list?.length) files.channels.set(channelId, list);
+    else files.channels.delete(channelId);
+  }
+  if (!files.team && files.channels.size === 0) map.delete(teamId);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Everything the index knows; a rebuild fills a new one and swaps it in. */
+class IndexState {
+  readonly recs = new Map<string, Rec>();
+  readonly first = new Variant(false);
+  readonly firstCI = new Variant(true);
+  readonly any = new Variant(false);
+  readonly anyCI = new Variant(true);
+  /**
+   * Channel-only hooks by team, then channel, each followed by its flags: they are
+   * filed under their exact scope and nowhere else, so a post takes them on their
+   * flags alone, without reading their records.
+   */
+  readonly channelOnly = new Map<string, Map<string, (Rec | number)[]>>();
+  /** Channel-only hooks per idHash bucket of their channel: most posts are in channels without any, and this says so cheaply. */
+  readonly channelOnlyBuckets = new Int32Array(CHANNEL_BUCKETS);
+  readonly regexByTeam = new Map<string, TeamFiles<RegexEntry>>();
+  regexDm: RegexEntry[] | null = null;
+  readonly regexById = new Map<string, RegexEntry>();
+  /** One copy of each team, channel and creator id; thousands of hooks share them. */
+  private readonly strings = new Map<string, string>();
+
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  private variant(kind: Kind): Variant | null {
+    switch (kind) {
+      case Kind.First:
+        return this.first;
+      case Kind.FirstCI:
+        return this.firstCI;
+      case Kind.Any:
+        return this.any;
+      case Kind.AnyCI:
+        return this.anyCI;
+      default:
+        return null;
+    }
+  }
+
+  upsert(hook: OutgoingHook): Rec | null {
+    this.remove(hook.id);
+    if (hook.delete_at) return null;
+    let flags = flagsOf(hook);
+    let re: RegExp | null = null;
+    if (kindOf(flags) === Kind.Regex) {
+      try {
+        re = compilePattern(hook.match.pattern!, hook.match.case_insensitive);
+      } catch {
+        // Stored patterns were validated; one that no longer compiles simply never matches.
+        flags &= ~KIND_MASK;
+      }
+    }
+    // Copied: the caller's hook may change later, and the record must keep the words it is filed under.
+    const words = hook.trigger_words.slice();
+    const kind = kindOf(flags);
+    const ci = kind === Kind.FirstCI || kind === Kind.AnyCI;
+    const lowered = ci ? words.map((w) => w.toLowerCase()) : words;
+    const keys = sameList(lowered, words) ? words : lowered;
+    const rec = new Rec(hook.id, this.intern(hook.team_id), this.intern(hook.channel_id), this.intern(hook.creator_id), words, keys, flags);
+    this.recs.set(rec.id, rec);
+    if (kind === Kind.Channel) {
+      let team = this.channelOnly.get(rec.team_id);
+      if (!team) this.channelOnly.set(rec.team_id, (team = new Map()));
+      const list = team.get(rec.channel_id);
+      if (list) list.push(rec, flags);
+      else team.set(rec.channel_id, [rec, flags]);
+      this.channelOnlyBuckets[idHash(rec.channel_id) & (CHANNEL_BUCKETS - 1)]!++;
+    } else if (kind === Kind.Regex) this.fileRegex({id: rec.id, re: re!, rec, pattern: hook.match.pattern!});
+    else {
+      // An empty trigger word never matches (posts are split on whitespace into non-empty words).
+      const distinct = keys.filter((k, i) => k !== '' && keys.indexOf(k) === i);
+      const table = distinct.length > 0 ? this.table(kind, (flags & PREFIX) !== 0, true) : null;
+      if (table) for (const k of distinct) table.add(k, rec);
+    }
+    return rec;
   }
 
   remove(id: string): void {
-    const reg = this.registered.get(id);
-    if (!reg) return;
-    this.registered.delete(id);
-    const team = this.byTeam.get(reg.hook.team_id);
-    team?.delete(id);
-    if (team?.size === 0) this.byTeam.delete(reg.hook.team_id);
-    for (const ref of reg.scopes) {
-      const scope = this.scope(ref, false);
-      if (!scope) continue;
-      this.edit(scope, reg, false);
-      if (scope.empty) this.drop(ref);
-    }
-  }
-
-  private scope(ref: ScopeRef, create: boolean): Scope | null {
-    if (ref.kind === 'dm') {
-      if (!this.dm && create) this.dm = new Scope();
-      return this.dm;
-    }
-    let team = this.teams.get(ref.teamId);
-    if (!team) {
-      if (!create) return null;
-      this.teams.set(ref.teamId, (team = {team: null, channels: new Map()}));
-    }
-    if (ref.kind === 'team') {
-      if (!team.team && create) team.team = new Scope();
-      return team.team;
-    }
-    let scope = team.channels.get(ref.channelId) ?? null;
-    if (!scope && create) team.channels.set(ref.channelId, (scope = new Scope()));
-    return scope;
-  }
-
-  private drop(ref: ScopeRef): void {
-    if (ref.kind === 'dm') {
-      this.dm = null;
-      return;
-    }
-    const team = this.teams.get(ref.teamId);
-    if (!team) return;
-    if (ref.kind === 'team') team.team = null;
-    else team.channels.delete(ref.channelId);
-    if (!team.team && team.channels.size === 0) this.teams.delete(ref.teamId);
-  }
-
-  private edit(scope: Scope, reg: Registered, add: boolean): void {
-    const {hook, variant} = reg;
-    if (variant === 'channel') {
-      scope.channelOnly = add ? [...(scope.channelOnly ?? []), reg] : without(scope.channelOnly, reg);
-    } else if (variant === 'regex') {
-      scope.regex = add ? [...(scope.regex ?? []), reg] : without(scope.regex, reg);
-    } else if (variant) {
-      const words = scope.wordIndex(variant);
-      const isPrefix = hook.trigger_when === 1;
-      const norm = variant === 'firstCI' || variant === 'anyCI' ? lower : same;
-      hook.trigger_words.forEach((w, i) => (add ? words.add(norm(w), reg, i, isPrefix) : words.remove(norm(w), reg, isPrefix)));
-    }
-    if (!add) scope.dropEmpty();
-  }
-
-  // Scratch state of the match in progress (match is synchronous), so a post that
-  // triggers nothing allocates nothing.
-  private found: Map<Registered, string> | null = null;
-  private regexItems: (RegexItem & {reg: Registered})[] | null = null;
-  private words: string[] | null = null;
-
-  /** Every hook the post triggers, each with its own trigger word. */
-  match(post: PostContext): readonly TriggerMatch[] {
-    this.lastExamined = 0;
-    let channelScope: Scope | null | undefined;
-    let teamScope: Scope | null | undefined;
-    if (post.channelType === 'D' || post.channelType === 'G') {
-      teamScope = this.dm;
-    } else {
-      const team = this.teams.get(post.teamId);
-      if (!team) return NO_MATCHES;
-      channelScope = team.channels.get(post.channelId);
-      teamScope = team.team;
-    }
-    if (!channelScope && !teamScope) return NO_MATCHES;
-    this.found = null;
-    this.regexItems = null;
-    this.words = null;
-    const head = firstWord(post.text);
-    if (channelScope) this.scan(channelScope, post.text, head);
-    if (teamScope) this.scan(teamScope, post.text, head);
-    const regexItems = this.regexItems as (RegexItem & {reg: Registered})[] | null;
-    if (regexItems) {
-      this.lastExamined += regexItems.length;
-      const results = this.runner.run(regexItems, post.text);
-      for (const item of regexItems) {
-        const text = results.get(item.id);
-        if (text !== null && text !== undefined) this.hit(item.reg, text);
+    const rec = this.recs.get(id);
+    if (!rec) return;
+    this.recs.delete(id);
+    const kind = kindOf(rec.flags);
+    if (kind === Kind.Channel) {
+      const team = this.channelOnly.get(rec.team_id);
+      const list = team?.get(rec.channel_id);
+      const at = list?.indexOf(rec) ?? -1;
+      if (at >= 0) list!.splice(at, 2);
+      if (list?.length === 0) team!.delete(rec.channel_id);
+      if (team?.size === 0) this.channelOnly.delete(rec.team_id);
+      this.channelOnlyBuckets[idHash(rec.channel_id) & (CHANNEL_BUCKETS - 1)]!--;
+    } else if (kind === Kind.Regex) this.unfileRegex(rec);
+    else {
+      const prefix = (rec.flags & PREFIX) !== 0;
+      const table = this.table(kind, prefix, false);
+      if (!table) return;
+      rec.keys.forEach((k, i) => k !== '' && rec.keys.indexOf(k) === i && table.remove(k, rec));
+      if (table.count === 0) {
+        const v = this.variant(kind)!;
+        if (prefix) v.prefix = null;
+        else v.exact = null;
       }
     }
-    const found = this.found as Map<Registered, string> | null;
-    this.found = null;
-    this.regexItems = null;
-    this.words = null;
-    if (!found) return NO_MATCHES;
+  }
 
-    const out: TriggerMatch[] = [];
-    for (const [{hook}, triggerWord] of found) {
-      if (!hook.events.includes(post.event)) continue;
-      if (!hook.channel_types.includes(post.channelType as OutgoingHook['channel_types'][number])) continue;
-      out.push({hook, triggerWord});
+  private table(kind: Kind, prefix: boolean, create: boolean): WordTable | null {
+    const v = this.variant(kind);
+    if (!v) return null;
+    if (prefix) return (v.prefix ??= create ? new WordTable(true) : null);
+    return (v.exact ??= create ? new WordTable(false) : null);
+  }
+
+  private fileRegex(entry: RegexEntry): void {
+    const {rec} = entry;
+    this.regexById.set(rec.id, entry);
+    if (rec.channel_id) pushTo(this.regexByTeam, rec.team_id, rec.channel_id, entry);
+    else {
+      if (rec.flags & IN_TEAM) pushTo(this.regexByTeam, rec.team_id, '', entry);
+      if (rec.flags & IN_DM) (this.regexDm ??= []).push(entry);
     }
+  }
+
+  private unfileRegex(rec: Rec): void {
+    const entry = this.regexById.get(rec.id);
+    if (!entry) return;
+    this.regexById.delete(rec.id);
+    if (rec.channel_id) dropFrom(this.regexByTeam, rec.team_id, rec.channel_id, entry);
+    else {
+      dropFrom(this.regexByTeam, rec.team_id, '', entry);
+      this.regexDm = this.regexDm?.filter((e) => e !== entry) ?? null;
+      if (this.regexDm?.length === 0) this.regexDm = null;
+    }
+  }
+
+  /** Whether `hook` would be filed exactly as `rec` is, i.e. matches the same posts with the same words. */
+  sameMatching(rec: Rec, hook: OutgoingHook): boolean {
+    if (hook.delete_at || hook.id !== rec.id || hook.team_id !== rec.team_id || hook.channel_id !== rec.channel_id) return false;
+    if (!sameList(hook.trigger_words, rec.trigger_words)) return false;
+    const flags = flagsOf(hook);
+    if (kindOf(rec.flags) === Kind.Regex) {
+      // Case-insensitivity of a regex hook is in its compiled pattern, not in its kind.
+      const entry = this.regexById.get(rec.id);
+      return entry !== undefined && flags === rec.flags && entry.pattern === hook.match.pattern && entry.re.ignoreCase === hook.match.case_insensitive;
+    }
+    // A record whose pattern did not compile is filed as None; so is a stored hook with the same pattern.
+    return flags === rec.flags || (kindOf(rec.flags) === Kind.None && kindOf(flags) === Kind.Regex && (flags & ~KIND_MASK) === rec.flags);
+  }
+}
+
+/** Fills a new index state while the current one keeps serving posts; `commit` swaps it in. */
+export interface IndexBuilder {
+  add(hook: OutgoingHook): void;
+  commit(): void;
+}
+
+const NO_MATCHES: readonly TriggerMatch[] = Object.freeze([]);
+const EPOCH_LIMIT = 0x3fffffff;
+
+export class TriggerIndex {
+  private s = new IndexState();
+  /** Whole hooks recently resolved, most recent last; kept equal to what the store holds by upsert/remove/rebuilds. */
+  private readonly cache = new Map<string, OutgoingHook>();
+  private readonly loading = new Map<string, Promise<OutgoingHook | null>>();
+  private readonly load: ((id: string) => Promise<OutgoingHook | null>) | null;
+  private readonly cacheSize: number;
+  /** Index entries touched by the last match(): what the per-post cost is made of. */
+  lastExamined = 0;
+
+  constructor(
+    private readonly runner: RegexRunner,
+    options: TriggerIndexOptions = {},
+  ) {
+    this.load = options.load ?? null;
+    this.cacheSize = options.cacheSize ?? 1024;
+  }
+
+  get size(): number {
+    return this.s.recs.size;
+  }
+
+  get(id: string): IndexedHook | undefined {
+    return this.s.recs.get(id);
+  }
+
+  /** Every hook of a team, enabled or not (for duplicate checks). */
+  teamHooks(teamId: string): IndexedHook[] {
+    const out: IndexedHook[] = [];
+    for (const rec of this.s.recs.values()) if (rec.team_id === teamId) out.push(rec);
     return out;
   }
 
-  /** Records a triggered hook; the first trigger found for a hook is the one it gets. */
-  private hit(reg: Registered, triggerWord: string): void {
+  replaceAll(hooks: Iterable<OutgoingHook>): void {
+    const b = this.rebuilding();
+    for (const h of hooks) b.add(h);
+    b.commit();
+  }
+
+  /** A rebuild from hooks read one by one: nothing but the compact records is kept while it runs. */
+  rebuilding(): IndexBuilder {
+    const next = new IndexState();
+    return {
+      add: (hook) => {
+        next.upsert(hook);
+        this.refreshCached(hook);
+      },
+      commit: () => {
+        this.s = next;
+        for (const id of this.cache.keys()) if (!next.recs.has(id)) this.cache.delete(id);
+      },
+    };
+  }
+
+  upsert(hook: OutgoingHook): void {
+    this.s.upsert(hook);
+    this.refreshCached(hook);
+  }
+
+  remove(id: string): void {
+    this.s.remove(id);
+    this.cache.delete(id);
+  }
+
+  private refreshCached(hook: OutgoingHook): void {
+    if (!this.cache.has(hook.id)) return;
+    if (hook.delete_at) this.cache.delete(hook.id);
+    else this.cache.set(hook.id, hook);
+  }
+
+  // --- matching. Scratch state of the match in progress (match is synchronous). ---
+
+  private epoch = 0;
+  private mask = 0;
+  private dm = false;
+  private teamId = '';
+  private channelId = '';
+  private readonly foundRecs: Rec[] = [];
+  private readonly foundWords: string[] = [];
+
+  /** Every hook the post triggers, each with its own trigger word. */
+  match(post: PostContext): readonly TriggerMatch[] {
+    const s = this.s;
+    this.lastExamined = 0;
+    if (s.recs.size === 0) return NO_MATCHES;
+    if (this.epoch === EPOCH_LIMIT) {
+      for (const rec of s.recs.values()) rec.seen = 0;
+      this.epoch = 0;
+    }
+    this.epoch++;
+    this.dm = post.channelType === 'D' || post.channelType === 'G';
+    this.teamId = post.teamId;
+    this.channelId = post.channelId;
+    this.mask = eventBit(post.event) | typeBit(post.channelType);
+    const text = post.text;
+
+    if (!this.dm && s.channelOnly.size > 0 && s.channelOnlyBuckets[idHash(post.channelId) & (CHANNEL_BUCKETS - 1)]! > 0) {
+      const list = s.channelOnly.get(post.teamId)?.get(post.channelId);
+      if (list) {
+        this.lastExamined += list.length / 2;
+        for (let i = 0; i < list.length; i += 2) if (((list[i + 1] as number) & this.mask) === this.mask) this.found(list[i] as Rec, '');
+      }
+    }
+    const {first, firstCI, any, anyCI} = s;
+    const firstLive = first.exact !== null || first.prefix !== null;
+    const firstCILive = firstCI.exact !== null || firstCI.prefix !== null;
+    if (firstLive || firstCILive) {
+      let start = 0;
+      while (start < text.length && isGoSpace(text.charCodeAt(start))) start++;
+      let end = start;
+      while (end < text.length && !isGoSpace(text.charCodeAt(end))) end++;
+      if (end > start) {
+        if (firstLive) this.probe(first, text, start, end);
+        if (firstCILive) {
+          const lower = text.slice(start, end).toLowerCase();
+          this.probe(firstCI, lower, 0, lower.length);
+        }
+      }
+    }
+    const anyLive = any.exact !== null || any.prefix !== null;
+    const anyCILive = anyCI.exact !== null || anyCI.prefix !== null;
+    if (anyLive || anyCILive) {
+      for (let i = 0; i < text.length; ) {
+        while (i < text.length && isGoSpace(text.charCodeAt(i))) i++;
+        const start = i;
+        while (i < text.length && !isGoSpace(text.charCodeAt(i))) i++;
+        if (i === start) break;
+        if (anyLive) this.probe(any, text, start, i);
+        if (anyCILive) {
+          const lower = text.slice(start, i).toLowerCase();
+          this.probe(anyCI, lower, 0, lower.length);
+        }
+      }
+    }
+    if (s.regexById.size > 0) this.regex(post);
+
+    const n = this.foundRecs.length;
+    if (n === 0) return NO_MATCHES;
+    const out = new Array<TriggerMatch>(n);
+    for (let i = 0; i < n; i++) out[i] = {hook: this.foundRecs[i]!, triggerWord: this.foundWords[i]!};
+    this.foundRecs.length = 0;
+    this.foundWords.length = 0;
+    return out;
+  }
+
+  /** Looks the word s[start, end) up in a variant's tables: the exact word, and each of its prefixes as long as some key. */
+  private probe(v: Variant, s: string, start: number, end: number): void {
+    const exact = v.exact;
+    const prefix = v.prefix;
+    const len = end - start;
+    let upto = 0;
+    if (prefix !== null && prefix.firstUnits![s.charCodeAt(start) & 255]! > 0) upto = Math.min(prefix.maxLength, len);
+    const hashed = exact !== null ? len : upto;
+    let h = SEED;
+    for (let i = 0; i < hashed; ) {
+      h = Math.imul(h ^ s.charCodeAt(start + i), FNV_PRIME);
+      i++;
+      if (i <= upto && prefix!.lengths[i]! > 0) {
+        const p = prefix!.find(finish(h), s, start, i);
+        if (p !== undefined) this.collect(p, s, start, len, true, null);
+      }
+    }
+    if (exact !== null) {
+      const p = exact.find(finish(h), s, start, len);
+      // A case-sensitive exact hit reports the key itself, without reading the hook's words.
+      if (p !== undefined) this.collect(p, s, start, len, false, v.folded ? null : exact.hitKey);
+    }
+  }
+
+  /** `word`: the trigger to report when the key tells it, else null (found from each hook's list). */
+  private collect(p: Posting, s: string, start: number, len: number, prefix: boolean, word: string | null): void {
+    if (p instanceof Rec) {
+      if (this.accept(p)) this.found(p, word ?? wordOf(p, s, start, len, prefix));
+      return;
+    }
+    if (p.byScope === null) {
+      for (const rec of p.recs) if (this.accept(rec)) this.found(rec, word ?? wordOf(rec, s, start, len, prefix));
+      return;
+    }
+    const lists = this.dm ? [p.byScope.get('')] : [p.byScope.get(this.channelId), p.byScope.get(this.teamId)];
+    for (const list of lists) if (list) for (const rec of list) if (this.accept(rec)) this.found(rec, word ?? wordOf(rec, s, start, len, prefix));
+  }
+
+  /** Whether a hook filed under the post's word or channel takes this post: its scope, its event and channel types, and not already found. */
+  private accept(rec: Rec): boolean {
+    const f = rec.flags;
+    if (this.dm) {
+      if ((f & IN_DM) === 0) return false;
+    } else if (rec.channel_id !== '') {
+      if (rec.channel_id !== this.channelId || rec.team_id !== this.teamId) return false;
+    } else if ((f & IN_TEAM) === 0 || rec.team_id !== this.teamId) return false;
     this.lastExamined++;
-    const found = (this.found ??= new Map());
-    if (!found.has(reg)) found.set(reg, triggerWord);
+    if (rec.seen === this.epoch) return false;
+    rec.seen = this.epoch;
+    return (f & this.mask) === this.mask;
   }
 
-  private scan(scope: Scope, text: string, head: string): void {
-    if (scope.channelOnly) for (const reg of scope.channelOnly) this.hit(reg, '');
-    const {first, firstCI, any, anyCI} = scope;
-    if (first) this.collect(first, head);
-    if (firstCI) this.collect(firstCI, lower(head));
-    if (any || anyCI) {
-      this.words ??= fields(text);
-      for (const word of this.words) {
-        if (any) this.collect(any, word);
-        if (anyCI) this.collect(anyCI, lower(word));
-      }
+  private found(rec: Rec, word: string): void {
+    this.foundRecs.push(rec);
+    this.foundWords.push(word);
+  }
+
+  private regex(post: PostContext): void {
+    const s = this.s;
+    const items: RegexEntry[] = [];
+    if (this.dm) {
+      if (s.regexDm) items.push(...s.regexDm);
+    } else {
+      const files = s.regexByTeam.get(post.teamId);
+      const channel = files?.channels.get(post.channelId);
+      if (channel) items.push(...channel);
+      if (files?.team) items.push(...files.team);
     }
-    if (scope.regex) {
-      const items = (this.regexItems ??= []);
-      for (const reg of scope.regex) items.push({id: reg.hook.id, re: reg.regex!, reg});
+    if (items.length === 0) return;
+    this.lastExamined += items.length;
+    const results = this.runner.run(items, post.text);
+    for (const item of items) {
+      const text = results.get(item.id);
+      if (text === null || text === undefined) continue;
+      const rec = item.rec;
+      this.lastExamined++;
+      if (rec.seen === this.epoch) continue;
+      rec.seen = this.epoch;
+      if ((rec.flags & this.mask) === this.mask) this.found(rec, text);
     }
   }
 
-  /** Adds the hooks `word` triggers in `index`, each with its trigger word. */
-  private collect(index: WordIndex, word: string): void {
-    if (word === '') return;
-    const exact = index.exact?.get(word);
-    if (exact) for (const [reg, pos] of exact) this.hit(reg, reg.hook.trigger_words[pos]!);
-    if (!index.starts.includes(word[0]!)) return;
-    // Several prefixes of the word may belong to one hook: its first listed one wins.
-    let best: Map<Registered, number> | null = null;
-    let node: TrieNode | undefined = index.prefix.root;
-    for (let i = 0; i < word.length; i++) {
-      node = node.children.get(word.charCodeAt(i));
-      if (!node) break;
-      if (!node.entries) continue;
-      best ??= new Map();
-      for (const [reg, pos] of node.entries) {
-        const seen = best.get(reg);
-        if (seen === undefined || pos < seen) best.set(reg, pos);
+  // --- whole hooks ---
+
+  /** Starts reading the whole hooks of likely matches, so that `resolve` finds them ready. */
+  prefetch(matches: readonly TriggerMatch[]): void {
+    for (const m of matches) this.whole(m.hook.id).catch(() => undefined);
+  }
+
+  /**
+   * The whole hooks of `matches` (found for `post`), as stored now. A hook deleted
+   * since is left out; one changed since (its change notice not applied here yet)
+   * is matched again, on its stored version, against the post.
+   */
+  async resolve(matches: readonly TriggerMatch[], post: PostContext): Promise<ResolvedMatch[]> {
+    const hooks = await Promise.all(matches.map((m) => this.whole(m.hook.id)));
+    const out: ResolvedMatch[] = [];
+    matches.forEach((m, i) => {
+      const hook = hooks[i];
+      if (!hook || hook.delete_at) return;
+      const rec = this.s.recs.get(hook.id);
+      if (rec && this.s.sameMatching(rec, hook)) {
+        out.push({hook, triggerWord: m.triggerWord});
+        return;
       }
+      const alone = new TriggerIndex(this.runner);
+      alone.upsert(hook);
+      const again = alone.match(post)[0];
+      if (again) out.push({hook, triggerWord: again.triggerWord});
+    });
+    return out;
+  }
+
+  private whole(id: string): Promise<OutgoingHook | null> {
+    const cached = this.cache.get(id);
+    if (cached) {
+      // Most recently used last, so the oldest is the first to go.
+      this.cache.delete(id);
+      this.cache.set(id, cached);
+      return Promise.resolve(cached);
     }
-    if (best) for (const [reg, pos] of best) this.hit(reg, reg.hook.trigger_words[pos]!);
+    const pending = this.loading.get(id);
+    if (pending) return pending;
+    if (!this.load) return Promise.reject(new Error('This trigger index has no way to read whole hooks.'));
+    const rec = this.s.recs.get(id);
+    const read = this.load(id).then(
+      (hook) => {
+        this.loading.delete(id);
+        // Kept only if nothing changed the hook meanwhile: an upsert during the read may be newer.
+        if (hook && rec && this.s.recs.get(id) === rec && this.s.sameMatching(rec, hook)) this.remember(hook);
+        return hook;
+      },
+      (err: unknown) => {
+        this.loading.delete(id);
+        throw err;
+      },
+    );
+    this.loading.set(id, read);
+    return read;
+  }
+
+  private remember(hook: OutgoingHook): void {
+    this.cache.delete(hook.id);
+    this.cache.set(hook.id, hook);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
   }
 }
+
+/** The trigger reported for a hook found under s[start, start + len): the first listed that matches (keys hold them as looked up). */
+function wordOf(rec: Rec, s: string, start: number, len: number, prefix: boolean): string {
+  const keys = rec.keys;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k.length === 0 || (prefix ? k.length > len : k.length !== len)) continue;
+    if (s.startsWith(k, start)) return rec.trigger_words[i]!;
+  }
+  return '';
+}
+

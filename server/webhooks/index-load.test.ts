@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {call, createOutgoing, makeWorld} from '../http/test-kit.js';
+import type {PluginAPI} from '../mattermost/api.js';
+import {MemoryMattermost} from '../mattermost/memory.js';
+import type {Post} from '../mattermost/model.js';
+import type {DeliveryService, OutgoingJob} from './delivery.js';
+import {IndexSync} from './index-sync.js';
+import {HookStore, hookKey} from './store.js';
+import {makeHook} from './test-fixtures.js';
+import {RegexRunner} from './safe-regex.js';
+import {TriggerIndex} from './trigger-index.js';
+
+const noWait = async (): Promise<void> => {};
+
+/** The API with kvGet replaced (the other methods keep their own object). */
+function withKvGet(mm: MemoryMattermost, kvGet: (key: string) => Promise<Uint8Array | null>): PluginAPI {
+  return new Proxy(mm, {
+    get(target, prop) {
+      if (prop === 'kvGet') return kvGet;
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+async function storeWith(count: number): Promise<{mm: MemoryMattermost; ids: string[]}> {
+  const mm = new MemoryMattermost();
+  const store = new HookStore(mm, {backoff: noWait});
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const h = makeHook({trigger_words: [`w${i}`]});
+    await store.createOutgoing(h);
+    ids.push(h.id);
+  }
+  return {mm, ids};
+}
+
+describe('loading every outgoing hook', () => {
+  it('visits each stored hook once, skipping deleted and missing ones, with a bounded number of reads in flight', async () => {
+    const {mm, ids} = await storeWith(40);
+    const writer = new HookStore(mm, {backoff: noWait});
+    await writer.deleteOutgoing(ids[3]!);
+    // A listed id whose record is gone (a crash between the two writes).
+    await mm.kvDelete(hookKey('outgoing', ids[5]!));
+    let inFlight = 0;
+    let most = 0;
+    const api = withKvGet(mm, async (key) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return mm.kvGet(key);
+    });
+    const seen: string[] = [];
+    const visited = await new HookStore(api).eachOutgoing((h) => seen.push(h.id), 6);
+    assert.equal(visited, 38);
+    assert.deepEqual(seen.sort(), ids.filter((_, i) => i !== 3 && i !== 5).sort());
+    assert.equal(most, 6);
+  });
+
+  it('fails as a whole when a read fails, and stops reading', async () => {
+    const {mm, ids} = await storeWith(30);
+    let reads = 0;
+    const api = withKvGet(mm, async (key) => {
+      if (key === hookKey('outgoing', ids[4]!)) throw new Error('kv down');
+      if (key.startsWith('hb_out_')) reads++;
+      await new Promise((r) => setImmediate(r));
+      return mm.kvGet(key);
+    });
+    await assert.rejects(new HookStore(api).eachOutgoing(() => undefined, 2), /kv down/);
+    assert.ok(reads < 29, `read ${reads} hooks after the failure`);
+  });
+
+  it('a rebuild keeps serving the old index until it is complete, and a failed one leaves it as it was', async () => {
+    const {mm, ids} = await storeWith(20);
+    let gate: (() => void) | null = null;
+    let fail = false;
+    const api = withKvGet(mm, async (key) => {
+      if (key === hookKey('outgoing', ids[10]!)) {
+        if (fail) throw new Error('kv down');
+        if (gate === null) await new Promise<void>((r) => (gate = r));
+      }
+      return mm.kvGet(key);
+    });
+    const index = new TriggerIndex(new RegexRunner());
+    const old = makeHook({trigger_words: ['old']});
+    index.upsert(old);
+    const sync = new IndexSync(api, new HookStore(api), index);
+    const done = sync.rebuild();
+    while (gate === null) await new Promise((r) => setImmediate(r));
+    assert.equal(index.size, 1, 'the old index serves while hooks are read');
+    assert.ok(index.get(old.id));
+    (gate as () => void)();
+    await done;
+    assert.equal(index.size, 20);
+    assert.equal(index.get(old.id), undefined);
+
+    fail = true;
+    await assert.rejects(sync.rebuild(), /kv down/);
+    assert.equal(index.size, 20);
+  });
+});
+
+/** A delivery service that only records jobs. */
+class Recorder implements DeliveryService {
+  readonly jobs: OutgoingJob[] = [];
+  async deliver(job: OutgoingJob): Promise<string> {
+    this.jobs.push(job);
+    return `d${this.jobs.length}`;
+  }
+  async list(): Promise<never[]> {
+    return [];
+  }
+  async get(): Promise<null> {
+    return null;
+  }
+  async replay(): Promise<string> {
+    return '';
+  }
+  async stats(): Promise<{buckets: never[]}> {
+    return {buckets: []};
+  }
+}
+
+describe('dispatch with compact index records', () => {
+  it('sends with the hook as stored now, including changes this node has not heard of', async () => {
+    const rec = new Recorder();
+    const w = await makeWorld({plugin: {delivery: () => rec}});
+    const post = async (message: string): Promise<void> => {
+      const saved = await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: message} as Post);
+      await w.plugin.messageHasBeenPosted({}, saved);
+      await w.plugin.idle();
+    };
+    const hook = await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: ['http://a.example/1']});
+    await post('deploy now');
+    assert.deepEqual(
+      rec.jobs.map((j) => j.url),
+      ['http://a.example/1'],
+    );
+    assert.equal(rec.jobs[0]!.hook.token, hook.token, 'the whole hook, secrets included');
+
+    // Changed by another node; applied here as its change notice would be: the remembered copy is replaced.
+    const other = new HookStore(w.mm);
+    await other.updateOutgoing(String(hook.id), (h) => ({...h, callback_urls: ['http://b.example/2']}));
+    w.plugin.index.upsert((await other.getOutgoing(String(hook.id)))!);
+    await post('deploy again');
+    assert.equal(rec.jobs[1]!.url, 'http://b.example/2');
+
+    // Changed again, and this node has not heard of it (its index still has the old words); the
+    // remembered copy is gone (evicted, say): the stored hook no longer has the word, so it does not fire.
+    await other.updateOutgoing(String(hook.id), (h) => ({...h, trigger_words: ['ship']}));
+    w.plugin.index.remove(String(hook.id));
+    w.plugin.index.upsert({...(await other.getOutgoing(String(hook.id)))!, trigger_words: ['deploy']});
+    assert.deepEqual(w.plugin.index.get(String(hook.id))?.trigger_words, ['deploy']);
+    await post('deploy once more');
+    assert.equal(rec.jobs.length, 2, 'matched on stale words, dropped on the stored ones');
+  });
+});
+
+describe('duplicate checks with compact index records', () => {
+  it('refuses a hook that sends a trigger word of another hook of its channel to the same URL, reading the other hook whole', async () => {
+    const w = await makeWorld();
+    const first = await createOutgoing(w, {display_name: 'first', channel_id: w.town.Id, trigger_words: ['deploy', 'ship'], callback_urls: ['http://a.example/1']});
+    const create = (body: Record<string, unknown>) => call(w.plugin, {path: '/api/v1/hooks/outgoing', userId: w.admin.Id, body: {team_id: w.team.Id, channel_id: w.town.Id, ...body}});
+    const clash = await create({trigger_words: ['ship'], callback_urls: ['http://b.example/2', 'http://a.example/1']});
+    assert.equal(clash.status, 400);
+    assert.match(clash.text, /Another outgoing webhook \(first\)/);
+    assert.equal((await create({trigger_words: ['ship'], callback_urls: ['http://b.example/2']})).status, 201, 'another URL');
+    assert.equal((await create({trigger_words: ['build'], callback_urls: ['http://a.example/1']})).status, 201, 'another word');
+    // Its own words and URL do not clash with itself on update.
+    const put = await call(w.plugin, {method: 'PUT', path: `/api/v1/hooks/outgoing/${String(first.id)}`, userId: w.admin.Id, body: {...first, trigger_words: ['deploy']}});
+    assert.equal(put.status, 200);
+  });
+});
