@@ -7,12 +7,13 @@
 
 import type {PluginConfig} from '../config.js';
 import type {PluginAPI} from '../mattermost/api.js';
-import type {Channel, Post, Team} from '../mattermost/model.js';
+import type {Channel, Post, Team, User} from '../mattermost/model.js';
 import {USER_AGENT} from '../net/http-client.js';
 import type {ChannelCache} from './channel-cache.js';
 import type {DeliveryService, OutgoingJob} from './delivery.js';
 import type {OutgoingEvent, OutgoingHook} from './model.js';
 import {buildPayload, encodePayload} from './payload.js';
+import {LookupCache} from './lookup-cache.js';
 import {applyOutgoingResponse} from './responses.js';
 import type {TriggerIndex, TriggerMatch} from './trigger-index.js';
 import {HOOK_ID_PROP} from './webhook-post.js';
@@ -40,32 +41,36 @@ export function requestHeaders(hook: OutgoingHook, contentType: string): Record<
 }
 
 export class OutgoingDispatcher {
-  constructor(private readonly deps: DispatcherDeps) {}
+  private readonly users: LookupCache<User>;
+  private readonly teams: LookupCache<Team>;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.users = new LookupCache((id) => deps.api.getUser(id), 10_000);
+    this.teams = new LookupCache((id) => deps.api.getTeam(id), 60_000);
+  }
 
   /** Finds the hooks a post triggers and hands their jobs to delivery; returns how many jobs. */
   async handle(post: Post, event: OutgoingEvent): Promise<number> {
-    const {api, config, index, channels} = this.deps;
+    const {config, index, channels} = this.deps;
     if (!config().enableOutgoing || index.size === 0 || !isEvaluated(post) || !post.ChannelId) return 0;
     const cached = await channels.get(post.ChannelId);
     const likely = index.match(context(post, cached, event));
     if (likely.length === 0) return 0;
     // The cache only decides whether a post is worth a look; what fires is decided on fresh data.
     // The author and the teams are fetched alongside, for the hooks the cached match found.
-    const teams = new Map<string, Promise<Team | null>>();
-    const team = (id: string): Promise<Team | null> => {
-      let t = teams.get(id);
-      if (!t) teams.set(id, (t = api.getTeam(id).catch(() => null)));
-      return t;
-    };
+    const team = (id: string): Promise<Team | null> => this.teams.get(id).catch(() => null);
     for (const m of likely) void team(m.hook.team_id);
-    const userPromise = api.getUser(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
+    // The index keeps only what matching needs; the whole hooks are read meanwhile too.
+    index.prefetch(likely);
+    const userPromise = this.users.get(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
     const channel = await channels.fresh(post.ChannelId);
-    const matches = await this.readable(index.match(context(post, channel, event)), channel);
+    const ctx = context(post, channel, event);
+    const matches = await this.readable(index.match(ctx), channel);
     if (matches.length === 0) return 0;
-    const user = await userPromise;
+    const [fired, user] = await Promise.all([index.resolve(matches, ctx), userPromise]);
 
     const jobs: OutgoingJob[] = [];
-    for (const {hook, triggerWord} of matches) {
+    for (const {hook, triggerWord} of fired) {
       const hookTeam = await team(hook.team_id);
       if (!hookTeam) continue;
       const payload = buildPayload({hook, team: hookTeam, channel, user, post, triggerWord, event});
