@@ -119,20 +119,28 @@ describe('delivery log', () => {
     await receiver.close();
   });
 
-  it('publishes every status change to the hook team, without bodies', async () => {
+  it('publishes status changes to the hook team, coalesced per flush and without bodies', async () => {
     let n = 0;
     const t = stubService(async () => (++n === 1 ? ok(5, 502) : ok()));
-    const id = await t.service.deliver(job(makeHook({team_id: 'teamX'}), 'http://127.0.0.1:9/x'));
+    const hook = makeHook({team_id: 'teamX'});
+    const id = await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
+    // Nothing is published until the log flushes: pending and retrying fold into one event.
+    assert.equal(t.mm.events.filter((e) => e.event === 'delivery').length, 0);
     await t.service.poll();
     t.clock.advance(5_000);
+    const other = await t.service.deliver(job(hook, 'http://127.0.0.1:9/y'));
     await t.service.poll();
     const events = t.mm.events.filter((e) => e.event === 'delivery');
-    assert.deepEqual(events.map((e) => [(e.payload.delivery as Delivery).status, e.payload.hook_id, e.broadcast.TeamId]), [['pending', 'hook1', 'teamX'], ['retrying', 'hook1', 'teamX'], ['succeeded', 'hook1', 'teamX']]);
+    const shown = events.map((e) => [(e.payload.deliveries as Delivery[]).map((d) => [d.id, d.status]).sort(), e.payload.hook_id, e.broadcast.TeamId]);
+    assert.deepEqual(shown, [
+      [[[id, 'retrying']], 'hook1', 'teamX'],
+      [[[id, 'succeeded'], [other, 'succeeded']].sort(), 'hook1', 'teamX'],
+    ]);
     for (const e of events) {
-      const d = e.payload.delivery as Delivery;
-      assert.equal(d.id, id);
-      assert.equal(d.request, undefined);
-      assert.equal(d.response, undefined);
+      for (const d of e.payload.deliveries as Delivery[]) {
+        assert.equal(d.request, undefined);
+        assert.equal(d.response, undefined);
+      }
     }
   });
 

@@ -8,9 +8,20 @@
 //   ds_<hookId>_<hour>       HourStats for that hour (hour = ms / 3 600 000),
 //                            expiring after a day and a bit
 // Bodies are kept up to maxBodyBytes each; request header values that
-// authenticate are redacted. Every status change is published to the hook's
-// team as the `delivery` WebSocket event (custom_hookbridge_delivery for clients)
-// with a summary without bodies.
+// authenticate are redacted. Status changes are published to the hook's team as
+// the `delivery` WebSocket event (custom_hookbridge_delivery for clients):
+// {hook_id, deliveries: [summary without bodies, …]}, the latest state of each
+// delivery that changed since the last event.
+//
+// Writing is cheap on purpose, since every delivery passes here: this node keeps
+// the records it is working on in memory and writes each with one plain set (only
+// the node holding a delivery's lease writes it), once it has an outcome, or
+// after pendingWriteMs if it is still pending then. The per-hook index, the
+// statistics and the events are written behind, every flushMs, one
+// compare-and-set round per key for everything that accumulated. Reads on this
+// node see what is not written yet. A crash loses at most flushMs of index
+// entries and statistics; a delivery the queue sends again after a crash is
+// logged again from its job (recordAttempt's rebuild).
 
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON} from './kv.js';
@@ -43,6 +54,10 @@ export interface StoredDelivery extends Delivery {
 }
 
 export interface LogOptions {
+  /** Writes behind (index, statistics, events) at most this often, ms (default 250). */
+  flushMs?: number;
+  /** A delivery still pending after this long gets its record written, ms (default 1000). */
+  pendingWriteMs?: number;
   maxPerHook?: number;
   maxBodyBytes?: number;
   /** Largest body kept for replay when the shown body is cut. */
@@ -51,13 +66,56 @@ export interface LogOptions {
 
 type IndexEntry = [id: string, createdAt: number];
 
+/** What create() takes; also what recordAttempt() rebuilds a lost record from. */
+export interface CreateInput {
+  id: string;
+  job: OutgoingJob;
+  headers: Record<string, string>;
+  createdAt: number;
+  replayOf?: string;
+}
+
+export type AttemptUpdate = {
+  status: Delivery['status'];
+  attempt: number;
+  at: number;
+  requestHeaders?: Record<string, string>;
+  response?: {status: number; headers: Record<string, string>; body: Uint8Array; latencyMs: number};
+  error?: string;
+  nextAttemptAt?: number;
+};
+
+interface Live {
+  rec: StoredDelivery;
+  /** Whether the record is in the KV store in some state. */
+  written: boolean;
+  /** It fell off its hook's log: never write it again. */
+  dropped: boolean;
+}
+
 export class DeliveryLog {
   readonly maxPerHook: number;
   readonly maxBodyBytes: number;
   readonly maxReplayBytes: number;
-  private readonly records: CasBatcher<StoredDelivery>;
+  private readonly flushMs: number;
+  private readonly pendingWriteMs: number;
   private readonly index: CasBatcher<IndexEntry[]>;
   private readonly statsKV: CasBatcher<HourStats>;
+
+  /** Records this node is working on, by delivery id. */
+  private readonly live = new Map<string, Live>();
+  /** Index entries not written yet, by hook. */
+  private readonly indexAdds = new Map<string, IndexEntry[]>();
+  /** Settles when the delivery's index entry is written: a record is never stored before it. */
+  private readonly indexed = new Map<string, Deferred>();
+  /** Statistics not written yet, by KV key. */
+  private readonly statsAdds = new Map<string, HourStats>();
+  /** Summaries not published yet, by hook. */
+  private readonly events = new Map<string, {teamId: string; byId: Map<string, Delivery>}>();
+  /** Pending records not written yet, oldest first. */
+  private readonly unwritten = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly api: PluginAPI,
@@ -66,19 +124,149 @@ export class DeliveryLog {
     this.maxPerHook = options.maxPerHook ?? 200;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
-    this.records = new CasBatcher(api);
+    this.flushMs = options.flushMs ?? 250;
+    this.pendingWriteMs = options.pendingWriteMs ?? 1000;
     this.index = new CasBatcher(api);
     this.statsKV = new CasBatcher(api, {expireInSeconds: () => STATS_TTL_SECONDS});
   }
 
   /** Records a new pending delivery and lists it first in its hook's log. */
-  async create(input: {id: string; job: OutgoingJob; headers: Record<string, string>; createdAt: number; replayOf?: string}): Promise<Delivery> {
+  async create(input: CreateInput): Promise<Delivery> {
+    const record = this.build(input);
+    this.live.set(record.id, {rec: record, written: false, dropped: false});
+    this.unwritten.set(record.id, Date.now());
+    this.listInIndex(record);
+    this.changed(record);
+    return publicView(record);
+  }
+
+  /** Records one attempt's outcome; no-op when the record already fell off the log (and cannot be rebuilt). */
+  async recordAttempt(id: string, update: AttemptUpdate, rebuild?: () => CreateInput): Promise<Delivery | null> {
+    let entry = this.live.get(id);
+    if (!entry) {
+      const stored = await this.record(id);
+      if (stored) entry = {rec: stored, written: true, dropped: false};
+      else if (rebuild) {
+        // Queued before a crash that took its record along: log it again.
+        const rec = this.build(rebuild());
+        entry = {rec, written: false, dropped: false};
+        this.listInIndex(rec);
+      } else return null;
+      this.live.set(id, entry);
+    }
+    if (entry.dropped) {
+      this.live.delete(id);
+      return null;
+    }
+    const rec = entry.rec;
+    // Listed first, then stored: a crash in between leaves an entry without a record
+    // (which list() skips), never a record that nothing lists and nothing deletes.
+    const listed = this.indexed.get(id);
+    if (listed) {
+      if (this.indexAdds.has(rec.hook_id)) void this.flushIndexOf(rec.hook_id).catch(() => undefined);
+      await listed.promise;
+    }
+    if (entry.dropped) {
+      this.live.delete(id);
+      return null;
+    }
+    applyAttempt(rec, update, this.maxBodyBytes);
+    this.unwritten.delete(id);
+    try {
+      await this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(rec));
+      entry.written = true;
+    } finally {
+      // Another attempt may run on another node: the KV store is the truth from here.
+      if (this.live.get(id) === entry) this.live.delete(id);
+    }
+    this.changed(rec);
+    return publicView(rec);
+  }
+
+  async record(id: string): Promise<StoredDelivery | null> {
+    const live = this.live.get(id);
+    if (live && !live.dropped) return live.rec;
+    return decodeJSON<StoredDelivery>(await this.api.kvGet(LOG_RECORD_PREFIX + id));
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    const rec = await this.record(id);
+    return rec ? publicView(rec) : null;
+  }
+
+  /** Newest first; summaries without request and response. */
+  async list(hookId: string, page: number, perPage: number): Promise<Delivery[]> {
+    const p = Math.max(0, Math.floor(page) || 0);
+    const n = Math.min(Math.max(1, Math.floor(perPage) || 50), this.maxPerHook);
+    const stored = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const ids = mergeEntries(stored, this.indexAdds.get(hookId) ?? [], this.maxPerHook).entries.slice(p * n, (p + 1) * n).map(([id]) => id);
+    const recs = await Promise.all(ids.map((id) => this.record(id)));
+    return recs.filter((r): r is StoredDelivery => r !== null).map(summaryView);
+  }
+
+  /** Counts a finished delivery in its hour. */
+  async count(hookId: string, ok: boolean, latencyMs: number | undefined, at: number): Promise<void> {
+    const key = `${STATS_PREFIX}${hookId}_${Math.floor(at / HOUR_MS)}`;
+    this.statsAdds.set(key, addSample(this.statsAdds.get(key) ?? null, ok, latencyMs));
+    this.schedule();
+  }
+
+  /** The last 24 hours, oldest first, one bucket per hour (the current one included). */
+  async stats(hookId: string, nowMs: number): Promise<HookStats> {
+    const current = Math.floor(nowMs / HOUR_MS);
+    const hours = Array.from({length: 24}, (_, i) => current - 23 + i);
+    const values = await Promise.all(
+      hours.map(async (h) => {
+        const key = `${STATS_PREFIX}${hookId}_${h}`;
+        const stored = decodeJSON<HourStats>(await this.api.kvGet(key));
+        const unflushed = this.statsAdds.get(key);
+        return unflushed ? mergeStats(stored, unflushed) : stored;
+      }),
+    );
+    return {buckets: hours.map((h, i) => toBucket(h * HOUR_MS, values[i] ?? null))};
+  }
+
+  /** Deletes a hook's log and statistics (after the hook is deleted). */
+  async forget(hookId: string, nowMs: number): Promise<void> {
+    this.indexAdds.delete(hookId);
+    this.events.delete(hookId);
+    for (const key of [...this.statsAdds.keys()]) if (key.startsWith(`${STATS_PREFIX}${hookId}_`)) this.statsAdds.delete(key);
+    for (const [id, e] of this.live) {
+      if (e.rec.hook_id !== hookId) continue;
+      e.dropped = true;
+      this.unwritten.delete(id);
+      this.indexed.get(id)?.resolve();
+      this.indexed.delete(id);
+    }
+    await this.flushing?.catch(() => undefined);
+    const ids = (decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? []).map(([id]) => id);
+    await Promise.all(ids.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
+    await this.api.kvDelete(LOG_INDEX_PREFIX + hookId);
+    const current = Math.floor(nowMs / HOUR_MS);
+    await Promise.all(Array.from({length: 27}, (_, i) => this.api.kvDelete(`${STATS_PREFIX}${hookId}_${current - 26 + i}`)));
+  }
+
+  /** Writes everything held back: index entries, statistics, long-pending records, events. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const run = (this.flushing ?? Promise.resolve()).then(() => this.flushNow());
+    const mine: Promise<void> = run.finally(() => {
+      if (this.flushing === mine) this.flushing = null;
+    });
+    this.flushing = mine;
+    return mine;
+  }
+
+  // ---- behind the scenes ----
+
+  private build(input: CreateInput): StoredDelivery {
     const {job} = input;
     const body = storeBody(job.body, this.maxBodyBytes);
     const {signing_secret: _s, previous_secret: _p, previous_secret_expires_at: _e, ...hook} = job.hook;
     const source: ReplaySource = {url: job.url, content_type: job.contentType, headers: job.headers, event: job.event, post: job.post, hook};
     if (!body.exact) source.body_b64 = job.body.length <= this.maxReplayBytes ? Buffer.from(job.body).toString('base64') : null;
-    const record: StoredDelivery = {
+    return {
       id: input.id,
       hook_id: job.hook.id,
       team_id: job.hook.team_id,
@@ -92,109 +280,164 @@ export class DeliveryLog {
       ...(input.replayOf ? {replay_of: input.replayOf} : {}),
       source,
     };
-    await this.api.kvSet(LOG_RECORD_PREFIX + input.id, encodeJSON(record));
+  }
+
+  private listInIndex(rec: StoredDelivery): void {
+    const adds = this.indexAdds.get(rec.hook_id) ?? [];
+    adds.push([rec.id, rec.created_at]);
+    this.indexAdds.set(rec.hook_id, adds);
+    if (!this.indexed.has(rec.id)) this.indexed.set(rec.id, deferred());
+    this.schedule();
+  }
+
+  /** Writes the index entries of one hook that are waiting; concurrent calls share CAS rounds. */
+  private async flushIndexOf(hookId: string): Promise<void> {
+    const entries = this.indexAdds.get(hookId);
+    if (!entries) return;
+    this.indexAdds.delete(hookId);
     const dropped: string[] = [];
-    await this.index.update(LOG_INDEX_PREFIX + job.hook.id, (list) => {
-      const next = (list ?? []).filter(([id]) => id !== input.id);
-      next.push([input.id, input.createdAt]);
-      next.sort((a, b) => b[1] - a[1]);
-      dropped.length = 0;
-      dropped.push(...next.splice(this.maxPerHook).map(([id]) => id));
-      return next;
-    });
-    await Promise.all(dropped.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
-    await this.publish(record);
-    return publicView(record);
-  }
-
-  /** Records one attempt's outcome; no-op when the record already fell off the log. */
-  async recordAttempt(id: string, update: {
-    status: Delivery['status'];
-    attempt: number;
-    at: number;
-    requestHeaders?: Record<string, string>;
-    response?: {status: number; headers: Record<string, string>; body: Uint8Array; latencyMs: number};
-    error?: string;
-    nextAttemptAt?: number;
-  }): Promise<Delivery | null> {
-    let saved: StoredDelivery | null = null;
-    await this.records.update(LOG_RECORD_PREFIX + id, (rec) => {
-      if (!rec) return (saved = null);
-      const entry: DeliveryAttempt = {attempt: update.attempt, at: update.at};
-      rec.attempt = update.attempt;
-      rec.status = update.status;
-      if (update.requestHeaders && rec.request) rec.request.headers = redactHeaders(update.requestHeaders);
-      if (update.response) {
-        rec.response_status = entry.response_status = update.response.status;
-        rec.latency_ms = entry.latency_ms = Math.round(update.response.latencyMs);
-        rec.response = {headers: redactHeaders(update.response.headers), body: storeBody(update.response.body, this.maxBodyBytes).text};
-      } else {
-        delete rec.response_status;
-        delete rec.response;
-        delete rec.latency_ms;
-      }
-      if (update.error) rec.error = entry.error = update.error;
-      else delete rec.error;
-      if (update.nextAttemptAt !== undefined) rec.next_attempt_at = update.nextAttemptAt;
-      else delete rec.next_attempt_at;
-      if (update.status === 'succeeded' || update.status === 'failed') rec.completed_at = update.at;
-      // A crashed node may repeat an attempt: replace, do not append, the same number.
-      const attempts = (rec.attempts ?? []).filter((a) => a.attempt !== update.attempt);
-      attempts.push(entry);
-      rec.attempts = attempts.slice(-MAX_ATTEMPTS_KEPT);
-      return (saved = rec);
-    });
-    if (saved) await this.publish(saved);
-    return saved ? publicView(saved) : null;
-  }
-
-  async record(id: string): Promise<StoredDelivery | null> {
-    return decodeJSON<StoredDelivery>(await this.api.kvGet(LOG_RECORD_PREFIX + id));
-  }
-
-  async get(id: string): Promise<Delivery | null> {
-    const rec = await this.record(id);
-    return rec ? publicView(rec) : null;
-  }
-
-  /** Newest first; summaries without request and response. */
-  async list(hookId: string, page: number, perPage: number): Promise<Delivery[]> {
-    const p = Math.max(0, Math.floor(page) || 0);
-    const n = Math.min(Math.max(1, Math.floor(perPage) || 50), this.maxPerHook);
-    const ids = (decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? []).slice(p * n, (p + 1) * n).map(([id]) => id);
-    const recs = await Promise.all(ids.map((id) => this.record(id)));
-    return recs.filter((r): r is StoredDelivery => r !== null).map(summaryView);
-  }
-
-  /** Counts a finished delivery in its hour. */
-  async count(hookId: string, ok: boolean, latencyMs: number | undefined, at: number): Promise<void> {
-    await this.statsKV.update(`${STATS_PREFIX}${hookId}_${Math.floor(at / HOUR_MS)}`, (s) => addSample(s, ok, latencyMs));
-  }
-
-  /** The last 24 hours, oldest first, one bucket per hour (the current one included). */
-  async stats(hookId: string, nowMs: number): Promise<HookStats> {
-    const current = Math.floor(nowMs / HOUR_MS);
-    const hours = Array.from({length: 24}, (_, i) => current - 23 + i);
-    const values = await Promise.all(hours.map(async (h) => decodeJSON<HourStats>(await this.api.kvGet(`${STATS_PREFIX}${hookId}_${h}`))));
-    return {buckets: hours.map((h, i) => toBucket(h * HOUR_MS, values[i] ?? null))};
-  }
-
-  /** Deletes a hook's log and statistics (after the hook is deleted). */
-  async forget(hookId: string, nowMs: number): Promise<void> {
-    const ids = (decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? []).map(([id]) => id);
-    await Promise.all(ids.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
-    await this.api.kvDelete(LOG_INDEX_PREFIX + hookId);
-    const current = Math.floor(nowMs / HOUR_MS);
-    await Promise.all(Array.from({length: 27}, (_, i) => this.api.kvDelete(`${STATS_PREFIX}${hookId}_${current - 26 + i}`)));
-  }
-
-  private async publish(rec: StoredDelivery): Promise<void> {
     try {
-      await this.api.publishWebSocketEvent('delivery', {hook_id: rec.hook_id, delivery: plain(summaryView(rec))}, {TeamId: rec.team_id});
+      // Records that will fall off go first: a crash midway then leaves entries
+      // without records (skipped when listing), never records nothing lists.
+      const current = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+      await this.deleteDropped(mergeEntries(current, entries, this.maxPerHook).dropped);
+      await this.index.update(LOG_INDEX_PREFIX + hookId, (list) => {
+        const merged = mergeEntries(list ?? [], entries, this.maxPerHook);
+        dropped.length = 0;
+        dropped.push(...merged.dropped);
+        return merged.entries;
+      });
     } catch (err) {
-      this.api.logWarn('Hookbridge: could not publish a delivery update', {delivery_id: rec.id, error: err instanceof Error ? err.message : String(err)});
+      // Tried again with the next flush; their records wait for it.
+      const again = this.indexAdds.get(hookId) ?? [];
+      this.indexAdds.set(hookId, [...entries, ...again]);
+      this.schedule();
+      throw err;
     }
+    for (const [id] of entries) {
+      this.indexed.get(id)?.resolve();
+      this.indexed.delete(id);
+    }
+    // The list may have moved on since it was read: whatever else fell off goes now.
+    await this.deleteDropped(dropped);
   }
+
+  private async deleteDropped(ids: string[]): Promise<void> {
+    const stored: string[] = [];
+    for (const id of ids) {
+      const e = this.live.get(id);
+      if (e) e.dropped = true;
+      if (!e || e.written) stored.push(id);
+    }
+    await Promise.all(stored.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
+  }
+
+  private changed(rec: StoredDelivery): void {
+    let e = this.events.get(rec.hook_id);
+    if (!e) this.events.set(rec.hook_id, (e = {teamId: rec.team_id, byId: new Map()}));
+    e.byId.delete(rec.id);
+    e.byId.set(rec.id, summaryView(rec));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush().catch((err: unknown) => this.api.logWarn('Hookbridge: writing the delivery log failed', {error: err instanceof Error ? err.message : String(err)}));
+    }, this.flushMs);
+    this.timer.unref?.();
+  }
+
+  private async flushNow(): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    // Deliveries pending for a while get their record, so other nodes can show them.
+    const due = Date.now() - this.pendingWriteMs;
+    for (const [id, since] of this.unwritten) {
+      if (since > due) break;
+      this.unwritten.delete(id);
+      const e = this.live.get(id);
+      if (!e || e.dropped || e.written) continue;
+      e.written = true;
+      const listed = this.indexed.get(id)?.promise ?? Promise.resolve();
+      work.push(listed.then(() => (e.dropped ? undefined : this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(e.rec)))));
+    }
+    if (this.unwritten.size) this.schedule();
+
+    for (const hookId of [...this.indexAdds.keys()]) work.push(this.flushIndexOf(hookId));
+
+    const stats = [...this.statsAdds];
+    this.statsAdds.clear();
+    for (const [key, delta] of stats) work.push(this.statsKV.update(key, (s) => mergeStats(s, delta)));
+
+    const events = [...this.events];
+    this.events.clear();
+    for (const [hookId, e] of events) {
+      // A page shows 50: older changes of the same moment would be overwritten on screen anyway.
+      const deliveries = [...e.byId.values()].slice(-50).map((d) => plain(d));
+      work.push(
+        this.api.publishWebSocketEvent('delivery', {hook_id: hookId, deliveries}, {TeamId: e.teamId}).catch((err: unknown) => {
+          this.api.logWarn('Hookbridge: could not publish delivery updates', {hook_id: hookId, error: err instanceof Error ? err.message : String(err)});
+        }),
+      );
+    }
+    const results = await Promise.allSettled(work);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return {promise, resolve};
+}
+
+/** The index after adding entries: newest first, at most `max`, and what fell off. */
+function mergeEntries(list: IndexEntry[], adds: IndexEntry[], max: number): {entries: IndexEntry[]; dropped: string[]} {
+  const fresh = new Set(adds.map(([id]) => id));
+  const next = [...list.filter(([id]) => !fresh.has(id)), ...adds];
+  next.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  return {entries: next.slice(0, max), dropped: next.slice(max).map(([id]) => id)};
+}
+
+function mergeStats(stored: HourStats | null, delta: HourStats): HourStats {
+  const s: HourStats = stored ?? {total: 0, ok: 0, failed: 0, bins: {}};
+  s.total += delta.total;
+  s.ok += delta.ok;
+  s.failed += delta.failed;
+  for (const [b, n] of Object.entries(delta.bins)) s.bins[b] = (s.bins[b] ?? 0) + n;
+  return s;
+}
+
+function applyAttempt(rec: StoredDelivery, update: AttemptUpdate, maxBodyBytes: number): void {
+  const entry: DeliveryAttempt = {attempt: update.attempt, at: update.at};
+  rec.attempt = update.attempt;
+  rec.status = update.status;
+  if (update.requestHeaders && rec.request) rec.request.headers = redactHeaders(update.requestHeaders);
+  if (update.response) {
+    rec.response_status = entry.response_status = update.response.status;
+    rec.latency_ms = entry.latency_ms = Math.round(update.response.latencyMs);
+    rec.response = {headers: redactHeaders(update.response.headers), body: storeBody(update.response.body, maxBodyBytes).text};
+  } else {
+    delete rec.response_status;
+    delete rec.response;
+    delete rec.latency_ms;
+  }
+  if (update.error) rec.error = entry.error = update.error;
+  else delete rec.error;
+  if (update.nextAttemptAt !== undefined) rec.next_attempt_at = update.nextAttemptAt;
+  else delete rec.next_attempt_at;
+  if (update.status === 'succeeded' || update.status === 'failed') rec.completed_at = update.at;
+  // A crashed node may repeat an attempt: replace, do not append, the same number.
+  const attempts = (rec.attempts ?? []).filter((a) => a.attempt !== update.attempt);
+  attempts.push(entry);
+  rec.attempts = attempts.slice(-MAX_ATTEMPTS_KEPT);
 }
 
 export class DeliveryNotFoundError extends AppError {

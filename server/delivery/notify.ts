@@ -20,11 +20,15 @@ interface FailureCount {
   since: number;
 }
 
+const CLEAR_MEMORY_MS = 5000;
+
 export type OnDisable = (hookId: string, reason: string) => void | Promise<void>;
 
 export class FailureTracker {
   private readonly counts: CasBatcher<FailureCount>;
   private botId: Promise<string> | null = null;
+  /** When this node last knew a hook had no failure streak. */
+  private readonly clearSince = new Map<string, number>();
 
   constructor(
     private readonly api: PluginAPI,
@@ -35,14 +39,21 @@ export class FailureTracker {
   }
 
   async succeeded(hookId: string): Promise<void> {
+    // Most successes follow successes: no streak was seen lately, so no read at all. A
+    // failure counted meanwhile on another node is reset by a success here within
+    // CLEAR_MEMORY_MS at the latest, which can only bring a disable forward, never lose one.
+    const seen = this.clearSince.get(hookId);
+    const t = Date.now();
+    if (seen !== undefined && t - seen < CLEAR_MEMORY_MS && t >= seen) return;
     const key = FAILURE_COUNT_PREFIX + hookId;
-    // Most successes follow successes: one read, no write.
-    if ((await this.api.kvGet(key)) === null) return;
-    await this.counts.update(key, () => null);
+    if ((await this.api.kvGet(key)) !== null) await this.counts.update(key, () => null);
+    this.clearSince.set(hookId, t);
+    if (this.clearSince.size > 10_000) this.clearSince.delete(this.clearSince.keys().next().value!);
   }
 
   /** Counts a failed delivery; disables the hook when this one reaches the threshold. */
   async failed(hook: DeliveryHook, error: string, at: number): Promise<void> {
+    this.clearSince.delete(hook.id);
     if (this.threshold <= 0) return;
     let reached = 0;
     await this.counts.update(FAILURE_COUNT_PREFIX + hook.id, (c) => {
@@ -54,6 +65,7 @@ export class FailureTracker {
   }
 
   async reset(hookId: string): Promise<void> {
+    this.clearSince.delete(hookId);
     await this.api.kvDelete(FAILURE_COUNT_PREFIX + hookId);
   }
 

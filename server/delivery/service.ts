@@ -13,7 +13,7 @@
 
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {newId} from './kv.js';
-import {DeliveryLog, DeliveryNotFoundError, type LogOptions, type StoredDelivery} from './log.js';
+import {DeliveryLog, DeliveryNotFoundError, type CreateInput, type LogOptions, type StoredDelivery} from './log.js';
 import {FailureTracker, type OnDisable} from './notify.js';
 import {DurableQueue, type HandlerResult, type QueueOptions, type QueueRecord} from './queue.js';
 import {redactUrl} from './redact.js';
@@ -142,13 +142,18 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     const p = rec.payload;
     const number = rec.attempt + 1;
     const hook = await currentHook(rec);
+    const body = Buffer.from(p.body_b64, 'base64');
+    // The record goes with its job if a crash took it along before it was written.
+    const rebuild = (): CreateInput => {
+      const job = toJob(p, typeof hook === 'object' && hook ? hook : p.hook, body);
+      return {id: rec.id, job, headers: baseHeaders(job, job.hook), createdAt: rec.created_at};
+    };
     if (hook === null || hook === 'disabled') {
       const error = hook === null ? 'the hook was deleted' : 'the hook is disabled';
-      await log.recordAttempt(rec.id, {status: 'failed', attempt: rec.attempt, at: now(), error});
+      await log.recordAttempt(rec.id, {status: 'failed', attempt: rec.attempt, at: now(), error}, rebuild);
       return {kind: 'done'};
     }
     const timeoutMs = timeoutOf();
-    const body = Buffer.from(p.body_b64, 'base64');
     const req = buildAttempt({deliveryId: rec.id, url: p.url, contentType: p.content_type, headers: p.headers, body, hook, nowMs: now(), timeoutMs});
     let result: SendResult | undefined;
     let verdict: Verdict;
@@ -163,7 +168,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     const common = {attempt: number, at, requestHeaders: req.headers, ...(response ? {response} : {})};
 
     if (verdict.kind === 'success') {
-      await log.recordAttempt(rec.id, {...common, status: 'succeeded'});
+      await log.recordAttempt(rec.id, {...common, status: 'succeeded'}, rebuild);
       const job = toJob(p, hook, body);
       return {
         kind: 'done',
@@ -178,11 +183,11 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     const maxAttempts = p.max_attempts ?? effectiveMaxAttempts(hook.max_attempts);
     if (verdict.kind === 'retry' && number < maxAttempts) {
       const due = at + retryDelay(verdict, number, policy);
-      await log.recordAttempt(rec.id, {...common, status: 'retrying', error: verdict.reason, nextAttemptAt: due});
+      await log.recordAttempt(rec.id, {...common, status: 'retrying', error: verdict.reason, nextAttemptAt: due}, rebuild);
       return {kind: 'retry', due};
     }
     const error = maxAttempts > 1 && verdict.kind === 'retry' ? `${verdict.reason} (gave up after ${number} attempts)` : verdict.reason;
-    await log.recordAttempt(rec.id, {...common, status: 'failed', error});
+    await log.recordAttempt(rec.id, {...common, status: 'failed', error}, rebuild);
     return {
       kind: 'done',
       after: async () => {
@@ -266,8 +271,14 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     },
 
     start: () => queue.start(),
-    stop: (graceMs) => queue.stop(graceMs),
-    poll: () => queue.poll(),
+    stop: async (graceMs) => {
+      await queue.stop(graceMs);
+      await log.flush();
+    },
+    poll: async () => {
+      await queue.poll();
+      await log.flush();
+    },
     resetFailures: (hookId) => failures.reset(hookId),
     hookChanged: (hookId) => void hooks.delete(hookId),
     forgetHook: async (hookId) => {

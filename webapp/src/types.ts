@@ -211,8 +211,9 @@ export type HookChangedEvent = {
     action: 'created' | 'updated' | 'deleted';
 };
 
-/** Payload of custom_hookbridge_delivery. */
+/** Payload of custom_hookbridge_delivery: the latest state of the deliveries that changed. */
 export type DeliveryEvent = {
     hook_id: string;
-    delivery: Delivery;
+    deliveries?: Delivery[];
+    delivery?: Delivery;
 };

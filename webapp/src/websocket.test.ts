@@ -60,6 +60,16 @@ describe('websocket handlers', () => {
         expect(getPluginState(store.getState()).deliveries.out1.map((d) => d.id)).toEqual(['b', 'a']);
     });
 
+    test('a delivery event with several deliveries updates each, skipping malformed ones', () => {
+        const {store, like} = storeFor();
+        store.dispatch({type: ActionTypes.RECEIVED_DELIVERIES, hookId: 'out1', append: false, data: [makeDelivery({id: 'a', status: 'pending'})]});
+        handleDelivery(like)({event: '', data: {hook_id: 'out1', deliveries: [makeDelivery({id: 'a', status: 'succeeded'}), {bogus: true}, makeDelivery({id: 'c', created_at: 3e12})]}});
+        handleDelivery(like)({event: '', data: {hook_id: 'out1', deliveries: JSON.stringify([makeDelivery({id: 'd', created_at: 4e12})])}});
+        const shown = getPluginState(store.getState()).deliveries.out1;
+        expect(shown.map((d) => d.id)).toEqual(['d', 'c', 'a']);
+        expect(shown.find((d) => d.id === 'a')?.status).toBe('succeeded');
+    });
+
     test('open_dialog dispatches OPEN_DIALOG', () => {
         const {store, like} = storeFor();
         const dialog = {title: 'Hi', elements: []};

@@ -52,12 +52,21 @@ export function handleHookChanged(store: StoreLike) {
 
 export function handleDelivery(store: StoreLike) {
     return (msg: WebSocketMessage<Partial<Record<keyof DeliveryEvent, unknown>>>): void => {
-        const delivery = decode<Delivery>(msg?.data?.delivery);
-        if (!isRecord(delivery) || typeof delivery.id !== 'string') {
+        const data = msg?.data;
+        if (!data) {
             return;
         }
-        const hookId = typeof msg.data.hook_id === 'string' ? msg.data.hook_id : delivery.hook_id;
-        store.dispatch(receivedDelivery({...delivery, hook_id: hookId}));
+
+        // The server sends the changes of a moment together; one delivery alone is accepted too.
+        const listed = decode<unknown>(data.deliveries);
+        const candidates: unknown[] = Array.isArray(listed) ? listed : [decode<unknown>(data.delivery)];
+        for (const delivery of candidates) {
+            if (!isRecord(delivery) || typeof delivery.id !== 'string') {
+                continue;
+            }
+            const hookId = typeof data.hook_id === 'string' ? data.hook_id : (delivery as Delivery).hook_id;
+            store.dispatch(receivedDelivery({...(delivery as Delivery), hook_id: hookId}));
+        }
     };
 }
 
