@@ -50,10 +50,68 @@ export function pinnedLookup(address: ResolvedAddress): LookupFunction {
   }) as unknown as LookupFunction;
 }
 
+/** One connection per request, nothing kept. */
 export const nodeConnector: Connector = ({url, address, method, headers, signal}) => {
   const mod = url.protocol === 'https:' ? https : http;
   return mod.request(url, {method, headers, signal, agent: false, lookup: pinnedLookup(address)});
 };
+
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: 64,
+  maxFreeSockets: 16,
+  // Below the 5 s most servers keep an idle connection, so a reused one is rarely closed under us.
+  timeout: 4000,
+  scheduling: 'lifo',
+} as const;
+
+/**
+ * Keep-alive connections, pooled by the address they were vetted for: a socket
+ * is only reused for requests whose host name resolved, and was allowed, to the
+ * same address, so neither a DNS change nor a redirect can ride an old
+ * connection somewhere new. A new guard (changed settings) starts a new pool:
+ * connections to addresses the old settings allowed are never used again.
+ */
+export class ConnectionPool {
+  private agents = new Map<string, http.Agent>();
+  private guard: SsrfGuard | null = null;
+
+  constructor(private readonly maxAgents = 256) {}
+
+  /** Called with the guard of each request: pooled connections belong to one guard. */
+  use(guard: SsrfGuard): void {
+    if (guard === this.guard) return;
+    this.guard = guard;
+    // Requests in flight finish on their sockets; idle ones close on their timeout.
+    this.agents = new Map();
+  }
+
+  agentFor(url: URL, address: ResolvedAddress): http.Agent {
+    const key = `${url.protocol}//${address.family === 6 ? `[${address.address}]` : address.address}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = url.protocol === 'https:' ? new https.Agent(AGENT_OPTIONS) : new http.Agent(AGENT_OPTIONS);
+      this.agents.set(key, agent);
+      if (this.agents.size > this.maxAgents) {
+        const oldest = this.agents.keys().next().value!;
+        this.agents.get(oldest)?.destroy();
+        this.agents.delete(oldest);
+      }
+    }
+    return agent;
+  }
+
+  get size(): number {
+    return this.agents.size;
+  }
+}
+
+export function pooledConnector(pool: ConnectionPool): Connector {
+  return ({url, address, method, headers, signal}) => {
+    const mod = url.protocol === 'https:' ? https : http;
+    return mod.request(url, {method, headers, signal, agent: pool.agentFor(url, address), lookup: pinnedLookup(address)});
+  };
+}
 
 export class TimeoutError extends Error {
   override name = 'TimeoutError';
@@ -68,6 +126,7 @@ export class RedirectError extends Error {
 export interface HttpClientOptions {
   /** Read on every request so a settings change applies at once. */
   guard: () => SsrfGuard;
+  /** How connections are opened; by default kept alive in a ConnectionPool. */
   connector?: Connector;
 }
 
@@ -77,9 +136,11 @@ export class HttpClient {
   private readonly guard: () => SsrfGuard;
   private readonly connector: Connector;
 
+  private readonly pool = new ConnectionPool();
+
   constructor(options: HttpClientOptions) {
     this.guard = options.guard;
-    this.connector = options.connector ?? nodeConnector;
+    this.connector = options.connector ?? pooledConnector(this.pool);
   }
 
   async request(rawURL: string, options: RequestOptions): Promise<HttpResponse> {
@@ -93,7 +154,9 @@ export class HttpClient {
     let headers: Record<string, string> = {'User-Agent': USER_AGENT, ...(options.headers ?? {})};
 
     for (let hop = 0; ; hop++) {
-      const addresses = await withDeadline(this.guard().vet(url), deadline, options.timeoutMs);
+      const guard = this.guard();
+      this.pool.use(guard);
+      const addresses = await withDeadline(guard.vet(url), deadline, options.timeoutMs);
       const response = await this.once(url, addresses[0]!, method, headers, body, deadline, options.timeoutMs, maxBytes);
       const location = response.headers.location;
       if (!isRedirect(response.status) || !location) return response;

@@ -178,6 +178,33 @@ describe('HTTP client', () => {
     assert.equal(last.headers['x-custom'], 'kept');
   });
 
+  it('keeps connections alive per vetted address, and not across a change of settings', async () => {
+    let connections = 0;
+    const count = (): void => void connections++;
+    server.on('connection', count);
+    try {
+      const allowing = (): SsrfGuard => new SsrfGuard({allowList: new AllowList(['127.0.0.1', 'local.test']), resolver, ownAddresses: () => []});
+      let guard = allowing();
+      const c = new HttpClient({guard: () => guard});
+      for (let i = 0; i < 3; i++) assert.equal((await c.request(`http://127.0.0.1:${port}/echo`, {body: new Uint8Array([i]), timeoutMs: 2000})).status, 500);
+      assert.equal(connections, 1, 'one connection for three requests');
+      // Another name resolving (and allowed) to the same address shares the address's pool.
+      assert.equal((await c.request(`http://local.test:${port}/echo`, {timeoutMs: 2000})).status, 500);
+      assert.equal(seen[seen.length - 1]!.headers.host, `local.test:${port}`);
+      // New settings: nothing pooled under the old ones is used again...
+      guard = allowing();
+      await c.request(`http://127.0.0.1:${port}/echo`, {timeoutMs: 2000});
+      const afterChange = connections;
+      assert.ok(afterChange >= 2, `a fresh connection after the change (${afterChange})`);
+      // ...and a guard that refuses the address refuses it before any pooled socket is touched.
+      guard = new SsrfGuard({allowList: new AllowList([]), resolver, ownAddresses: () => []});
+      await assert.rejects(c.request(`http://127.0.0.1:${port}/echo`, {timeoutMs: 2000}), ForbiddenAddressError);
+      assert.equal(connections, afterChange);
+    } finally {
+      server.off('connection', count);
+    }
+  });
+
   it('refuses responses over the size cap', async () => {
     await assert.rejects(client(['127.0.0.1']).request(`http://127.0.0.1:${port}/big`, {timeoutMs: 2000}), ResponseTooLargeError);
   });

@@ -20,10 +20,19 @@ export const systemResolver: Resolver = async (host) => {
   return answers.map((a) => ({address: a.address, family: a.family === 6 ? 6 : 4}));
 };
 
-/** The addresses of this machine's own interfaces (a callback must not loop back into the server). */
-export function ownInterfaceAddresses(): string[] {
+let own: {at: number; addresses: string[]} | null = null;
+const OWN_ADDRESSES_MS = 5000;
+
+/**
+ * The addresses of this machine's own interfaces (a callback must not loop back
+ * into the server), read again every few seconds: asking the OS costs more than
+ * the rest of a delivery, and interfaces rarely change.
+ */
+export function ownInterfaceAddresses(now = Date.now()): string[] {
+  if (own && now - own.at < OWN_ADDRESSES_MS && now >= own.at) return own.addresses;
   const out: string[] = [];
   for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.push(i.address);
+  own = {at: now, addresses: out};
   return out;
 }
 
