@@ -296,11 +296,13 @@ export class DeliveryLog {
     if (!entries) return;
     this.indexAdds.delete(hookId);
     const dropped: string[] = [];
+    let early: string[] = [];
     try {
       // Records that will fall off go first: a crash midway then leaves entries
       // without records (skipped when listing), never records nothing lists.
       const current = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
-      await this.deleteDropped(mergeEntries(current, entries, this.maxPerHook).dropped);
+      early = mergeEntries(current, entries, this.maxPerHook).dropped;
+      await this.deleteDropped(early);
       await this.index.update(LOG_INDEX_PREFIX + hookId, (list) => {
         const merged = mergeEntries(list ?? [], entries, this.maxPerHook);
         dropped.length = 0;
@@ -319,7 +321,8 @@ export class DeliveryLog {
       this.indexed.delete(id);
     }
     // The list may have moved on since it was read: whatever else fell off goes now.
-    await this.deleteDropped(dropped);
+    const gone = new Set(early);
+    await this.deleteDropped(dropped.filter((id) => !gone.has(id)));
   }
 
   private async deleteDropped(ids: string[]): Promise<void> {
