@@ -116,6 +116,8 @@ export class DeliveryLog {
   private readonly unwritten = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  /** Record writes on their way. */
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(
     private readonly api: PluginAPI,
@@ -159,28 +161,39 @@ export class DeliveryLog {
       return null;
     }
     const rec = entry.rec;
-    // Listed first, then stored: a crash in between leaves an entry without a record
-    // (which list() skips), never a record that nothing lists and nothing deletes.
-    const listed = this.indexed.get(id);
-    if (listed) {
-      if (this.indexAdds.has(rec.hook_id)) void this.flushIndexOf(rec.hook_id).catch(() => undefined);
-      await listed.promise;
-    }
-    if (entry.dropped) {
-      this.live.delete(id);
-      return null;
-    }
     applyAttempt(rec, update, this.maxBodyBytes);
     this.unwritten.delete(id);
-    try {
-      await this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(rec));
-      entry.written = true;
-    } finally {
-      // Another attempt may run on another node: the KV store is the truth from here.
-      if (this.live.get(id) === entry) this.live.delete(id);
-    }
     this.changed(rec);
+    const write = this.store(id, entry);
+    // A final outcome is written behind, off the sender's path; a delivery that will be
+    // tried again is written now, since its next attempt may run on another node.
+    if (update.status === 'retrying') {
+      if (this.indexAdds.has(rec.hook_id)) void this.flushIndexOf(rec.hook_id).catch(() => undefined);
+      await write;
+    }
     return publicView(rec);
+  }
+
+  /** Writes a record once its index entry is written, then leaves it to the KV store. */
+  private store(id: string, entry: Live): Promise<void> {
+    // Listed first, then stored: a crash in between leaves an entry without a record
+    // (which list() skips), never a record that nothing lists and nothing deletes.
+    const listed = this.indexed.get(id)?.promise ?? Promise.resolve();
+    const write: Promise<void> = listed
+      .then(async () => {
+        if (entry.dropped) return;
+        await this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(entry.rec));
+        entry.written = true;
+      })
+      .finally(() => {
+        // Another attempt may run on another node: the KV store is the truth from here.
+        if (this.live.get(id) === entry) this.live.delete(id);
+        this.writes.delete(write);
+      });
+    this.writes.add(write);
+    write.catch((err: unknown) => this.api.logWarn('Hookbridge: writing a delivery record failed', {delivery_id: id, error: err instanceof Error ? err.message : String(err)}));
+    if (this.indexAdds.has(entry.rec.hook_id)) this.schedule();
+    return write;
   }
 
   async record(id: string): Promise<StoredDelivery | null> {
@@ -250,7 +263,13 @@ export class DeliveryLog {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const run = (this.flushing ?? Promise.resolve()).then(() => this.flushNow());
+    const run = (this.flushing ?? Promise.resolve()).then(async () => {
+      // Only writes already waiting: each waits for an index entry this round writes (or
+      // an earlier one wrote). A later write may wait for the next round, which waits for this one.
+      const writes = [...this.writes];
+      await this.flushNow();
+      await Promise.allSettled(writes);
+    });
     const mine: Promise<void> = run.finally(() => {
       if (this.flushing === mine) this.flushing = null;
     });
