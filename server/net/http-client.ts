@@ -59,7 +59,7 @@ export const nodeConnector: Connector = ({url, address, method, headers, signal}
 const AGENT_OPTIONS = {
   keepAlive: true,
   maxSockets: 64,
-  maxFreeSockets: 16,
+  maxFreeSockets: 64,
   // Below the 5 s most servers keep an idle connection, so a reused one is rarely closed under us.
   timeout: 4000,
   scheduling: 'lifo',
