@@ -41,8 +41,22 @@ export function newId(): string {
   let counter = '';
   for (let v = seq, i = 0; i < 4; i++, v = Math.floor(v / 32)) counter = SORTABLE[v % 32] + counter;
   let rest = '';
-  for (const b of randomBytes(12)) rest += SORTABLE[b & 31];
+  const bytes = randomPool(12);
+  for (let i = 0; i < 12; i++) rest += SORTABLE[bytes[i]! & 31];
   return time + counter + rest;
+}
+
+// One call into the CSPRNG per 4 KiB of ids instead of one per id.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function randomPool(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }
 
 type Change<T> = (current: T | null) => T | null;

@@ -530,6 +530,8 @@ export class DurableQueue<T> {
     }
     const write = async (): Promise<void> => {
       try {
+        // Completions of the same moment share the write.
+        await new Promise<void>((r) => setImmediate(r));
         do {
           g.checkpointAgain = false;
           g.checkpointed = true;
