@@ -16,6 +16,8 @@ const INT64_MAX = (1n << 63n) - 1n;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8');
+/** Buffer's own Latin-1 decoding, which works on any Uint8Array (absent outside Node). */
+const latin1Slice = (globalThis.Buffer?.prototype as unknown as {latin1Slice?: (this: Uint8Array, start: number, end: number) => string} | undefined)?.latin1Slice;
 
 /** A number when it fits exactly, a bigint otherwise (int64/uint64 beyond 2^53). */
 export function narrow(v: bigint): number | bigint {
@@ -45,6 +47,10 @@ export class WriteBuffer {
 
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.length);
+  }
+
+  get capacity(): number {
+    return this.buf.length;
   }
 
   reset(): void {
@@ -192,18 +198,26 @@ export class WriteBuffer {
 export class ReadBuffer {
   data: Uint8Array;
   pos: number;
+  /** The message ends here (it may be a part of a larger chunk). */
+  end: number;
 
-  constructor(data: Uint8Array, pos = 0) {
+  constructor(data: Uint8Array, pos = 0, end = data.length) {
     this.data = data;
     this.pos = pos;
+    this.end = end;
   }
 
   get remaining(): number {
-    return this.data.length - this.pos;
+    return this.end - this.pos;
+  }
+
+  /** The next byte without taking it, or -1 at the end of the message. */
+  peek(): number {
+    return this.pos < this.end ? this.data[this.pos]! : -1;
   }
 
   private take(): number {
-    if (this.pos >= this.data.length) throw new GobError('gob: unexpected end of message');
+    if (this.pos >= this.end) throw new GobError('gob: unexpected end of message');
     return this.data[this.pos++]!;
   }
 
@@ -268,8 +282,22 @@ export class ReadBuffer {
   string(): string {
     const n = this.uint();
     if (typeof n !== 'number' || n > this.remaining) throw new GobError('gob: string length too long for buffer');
-    const s = textDecoder.decode(this.data.subarray(this.pos, this.pos + n));
+    const data = this.data;
+    const start = this.pos;
     this.pos += n;
-    return s;
+    if (n <= 64 && latin1Slice) {
+      // Short ASCII strings (ids, names, field values) are most strings: for
+      // them Latin-1 is UTF-8, and Node's Latin-1 slice skips the text
+      // decoder's setup and the view it needs.
+      let ascii = true;
+      for (let i = start; i < start + n; i++) {
+        if (data[i]! > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return latin1Slice.call(data, start, start + n);
+    }
+    return textDecoder.decode(data.subarray(start, start + n));
   }
 }

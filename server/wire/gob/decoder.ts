@@ -44,7 +44,16 @@ const bootstrap = new Map<number, Wire>([
   [24, {kind: 'struct', name: 'gobEncoderType', fields: [{name: 'CommonType', id: 18}]}],
 ]);
 
-const EMPTY = new ReadBuffer(new Uint8Array(0));
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Parsed type definitions by a hash of the bytes that follow their id (the bytes
+ * are kept and compared, so a collision only means parsing). Wire objects are
+ * shared between decoders and never changed.
+ */
+const definitions = new Map<number, {bytes: Uint8Array; wire: Wire; length: number}>();
+const DEFINITION_KEY_MAX = 2048;
+const DEFINITIONS_KEPT = 1024;
 const UNWRAPPED = new Set(['string', 'bool', 'float64', '[]interface {}', 'map[string]interface {}']);
 
 /** Thrown inside a decode attempt when the value continues in a message not received yet. */
@@ -63,18 +72,24 @@ export interface Decoded {
 
 export class Decoder {
   private readonly types = new Map<number, Wire>();
-  private readonly descriptors = new Map<number, GoType>();
+  // Only values re-encoded as interfaces need descriptors: made on first use.
+  private descriptorMap: Map<number, GoType> | null = null;
   private readonly maxMessageSize: number;
 
   // Framing state.
   private chunks: Uint8Array[] = [];
+  /** Bytes of chunks not yet cut into messages (the first chunk counts from headOff). */
   private chunkBytes = 0;
-  private messages: Uint8Array[] = [];
-  /** Messages before this index are consumed. */
-  private head = 0;
+  private headOff = 0;
+  // Complete messages as (chunk, start, end) in three parallel arrays: no view per message.
+  // The arrays are reused: only the first msgCount entries are messages.
+  private msgData: Uint8Array[] = [];
+  private msgStart: number[] = [];
+  private msgEnd: number[] = [];
+  private msgCount = 0;
 
-  // Decode state: the current message and the index of the next one to read.
-  private buf = EMPTY;
+  // Decode state: the current message (a reused reader) and the index of the next one.
+  private readonly buf = new ReadBuffer(NO_BYTES);
   private next = 0;
   private added: number[] = [];
   private depth = 0;
@@ -92,58 +107,82 @@ export class Decoder {
   }
 
   private frame(): void {
+    // Messages are cut out of the first chunk in place (headOff moves along it);
+    // chunks are only joined when a message or its length prefix spans them.
     while (this.chunkBytes > 0) {
       let head = this.chunks[0]!;
-      if (this.chunks.length > 1 && head.length < 9) {
-        head = concat(this.chunks, this.chunkBytes);
+      let off = this.headOff;
+      if (this.chunks.length > 1 && head.length - off < 9) {
+        head = concat(this.chunks, this.chunkBytes, off);
         this.chunks = [head];
+        off = this.headOff = 0;
       }
       // The length prefix is a gob uint: one byte, or a byte count then up to 8 bytes.
-      const b = head[0]!;
+      const b = head[off]!;
       let prefix = 1;
       let size = b;
       if (b >= 0x80) {
         const n = 256 - b;
         if (n > 8) throw new GobError('gob: bad message length prefix');
-        if (head.length < 1 + n) return;
+        if (head.length - off < 1 + n) return;
         prefix = 1 + n;
         size = 0;
-        for (let i = 1; i <= n; i++) size = size * 256 + head[i]!;
+        for (let i = 1; i <= n; i++) size = size * 256 + head[off + i]!;
       }
       if (size > this.maxMessageSize) {
         throw new GobError(`gob: message of ${size} bytes exceeds the ${this.maxMessageSize} byte limit`);
       }
       const total = prefix + size;
       if (this.chunkBytes < total) return;
-      const all = this.chunks.length === 1 ? head : concat(this.chunks, this.chunkBytes);
-      this.messages.push(all.subarray(prefix, total));
-      const rest = all.subarray(total);
-      this.chunks = rest.length ? [rest] : [];
-      this.chunkBytes = rest.length;
+      if (head.length - off < total) {
+        head = concat(this.chunks, this.chunkBytes, off);
+        this.chunks = [head];
+        off = 0;
+      }
+      const m = this.msgCount++;
+      this.msgData[m] = head;
+      this.msgStart[m] = off + prefix;
+      this.msgEnd[m] = off + total;
+      off += total;
+      this.chunkBytes -= total;
+      if (off === head.length) {
+        this.chunks.shift();
+        off = 0;
+      }
+      this.headOff = off;
     }
   }
 
   /** Decodes the next complete value, or returns undefined until more input arrives. */
   decode(): Decoded | undefined {
-    const saved = {buf: this.buf, pos: this.buf.pos, next: this.next};
-    this.added = [];
+    const buf = this.buf;
+    // Nothing left to read: the usual end of a chunk, answered without an attempt (and its throw).
+    if (buf.pos === buf.end && this.next >= this.msgCount) return undefined;
+    const savedData = buf.data;
+    const savedPos = buf.pos;
+    const savedEnd = buf.end;
+    const savedNext = this.next;
+    if (this.added.length) this.added = [];
     this.depth = 0;
     try {
       const id = this.typeSequence(false);
       const value = this.topLevel(id);
-      // Forget fully consumed messages; keep the current one if bytes remain.
-      this.dropConsumed(this.buf.remaining > 0 ? this.next - 1 : this.next);
-      if (this.buf.remaining === 0) this.buf = EMPTY;
+      if (buf.pos === buf.end) {
+        buf.data = NO_BYTES;
+        buf.pos = buf.end = 0;
+      }
+      this.dropConsumed();
       return {value, typeId: id};
     } catch (err) {
       if (err !== NEED_MORE) throw err;
       for (const id of this.added) {
         this.types.delete(id);
-        this.descriptors.delete(id);
+        this.descriptorMap?.delete(id);
       }
-      this.buf = saved.buf;
-      this.buf.pos = saved.pos;
-      this.next = saved.next;
+      buf.data = savedData;
+      buf.pos = savedPos;
+      buf.end = savedEnd;
+      this.next = savedNext;
       return undefined;
     }
   }
@@ -155,24 +194,37 @@ export class Decoder {
 
   /** Bytes received that are not yet part of a decoded value. */
   get buffered(): number {
-    let n = this.chunkBytes + (this.buf === EMPTY ? 0 : this.buf.remaining);
-    for (let i = this.next; i < this.messages.length; i++) n += this.messages[i]!.length;
+    let n = this.chunkBytes + this.buf.remaining;
+    for (let i = this.next; i < this.msgCount; i++) n += this.msgEnd[i]! - this.msgStart[i]!;
     return n;
   }
 
-  private dropConsumed(upTo: number): void {
-    this.head = upTo;
-    // Compact now and then rather than shifting the array on every value.
-    if (this.head > 64 && this.head * 2 > this.messages.length) {
-      this.messages = this.messages.slice(this.head);
-      this.next -= this.head;
-      this.head = 0;
+  /** Lets go of messages read to their end (the current one is held by the reader). */
+  private dropConsumed(): void {
+    const n = this.next;
+    if (n === 0) return;
+    if (n === this.msgCount) {
+      // Everything read, the usual case: start over, letting go of the chunks.
+      for (let i = 0; i < n; i++) this.msgData[i] = NO_BYTES;
+      this.msgCount = 0;
+      this.next = 0;
+    } else if (n > 64 && n * 2 > this.msgCount) {
+      this.msgData = this.msgData.slice(n, this.msgCount);
+      this.msgStart = this.msgStart.slice(n, this.msgCount);
+      this.msgEnd = this.msgEnd.slice(n, this.msgCount);
+      this.msgCount -= n;
+      this.next = 0;
     }
   }
 
   private nextMessage(): void {
-    if (this.next >= this.messages.length) throw NEED_MORE;
-    this.buf = new ReadBuffer(this.messages[this.next++]!);
+    const i = this.next;
+    if (i >= this.msgCount) throw NEED_MORE;
+    this.next = i + 1;
+    const buf = this.buf;
+    buf.data = this.msgData[i]!;
+    buf.pos = this.msgStart[i]!;
+    buf.end = this.msgEnd[i]!;
   }
 
   // Port of Go's Decoder.decodeTypeSequence.
@@ -192,8 +244,23 @@ export class Decoder {
 
   private receiveType(id: number): void {
     if (id < FIRST_USER_ID || this.types.has(id)) throw new GobError(`gob: duplicate or reserved type id ${id}`);
-    const w = this.struct(16, this.wire(16) as Extract<Wire, {kind: 'struct'}>) as WireTypeValue;
-    this.types.set(id, toWire(w));
+    const buf = this.buf;
+    const start = buf.pos;
+    const rest = buf.end - start;
+    // Every stream of a kind opens with the same definitions (a stream per
+    // ServeHTTP request): bytes already parsed elsewhere are not parsed again.
+    const data = buf.data;
+    const key = rest <= DEFINITION_KEY_MAX ? hashBytes(data, start, buf.end) : -1;
+    const known = key < 0 ? undefined : definitions.get(key);
+    let wire: Wire;
+    if (known && sameBytes(known.bytes, data, start, buf.end)) {
+      wire = known.wire;
+      buf.pos = start + known.length;
+    } else {
+      wire = toWire(this.struct(16, this.wire(16) as Extract<Wire, {kind: 'struct'}>) as WireTypeValue);
+      if (key >= 0 && !known && definitions.size < DEFINITIONS_KEPT) definitions.set(key, {bytes: data.slice(start, buf.end), wire, length: buf.pos - start});
+    }
+    this.types.set(id, wire);
     this.added.push(id);
   }
 
@@ -298,7 +365,7 @@ export class Decoder {
   }
 
   private iface(): unknown {
-    if (this.buf.data[this.buf.pos] === 0) {
+    if (this.buf.peek() === 0) {
       this.buf.pos++;
       return null;
     }
@@ -315,14 +382,15 @@ export class Decoder {
   descriptorOf(id: number): GoType {
     const basic = Object.entries(BuiltinId).find(([, v]) => v === id);
     if (basic) return (t as unknown as Record<string, GoType>)[basic[0]]!;
-    const known = this.descriptors.get(id);
+    const descriptors = (this.descriptorMap ??= new Map());
+    const known = descriptors.get(id);
     if (known) return known;
     const w = this.wire(id);
     let d: GoType;
     switch (w.kind) {
       case 'struct': {
         const s: StructType = {kind: 'struct', name: w.name, fields: []};
-        this.descriptors.set(id, s); // before the fields, for recursive types
+        descriptors.set(id, s); // before the fields, for recursive types
         s.fields = w.fields.map((f) => ({name: f.name, type: this.descriptorOf(f.id)}));
         return s;
       }
@@ -339,7 +407,7 @@ export class Decoder {
         d = t.marshaler(w.via, w.name);
         break;
     }
-    this.descriptors.set(id, d);
+    descriptors.set(id, d);
     return d;
   }
 }
@@ -385,15 +453,30 @@ function toWire(w: WireTypeValue): Wire {
   throw new GobError('gob: empty type definition');
 }
 
+/** FNV-1a over data[start, end): a non-negative 31-bit number. */
+function hashBytes(data: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+  return h >>> 1;
+}
+
+function sameBytes(a: Uint8Array, data: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== data[start + i]) return false;
+  return true;
+}
+
 function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(obj, key, {value, enumerable: true, writable: true, configurable: true});
   else obj[key] = value;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
+/** The chunks joined, the first one from `skip`; `total` is the joined length. */
+function concat(chunks: Uint8Array[], total: number, skip = 0): Uint8Array {
   const out = new Uint8Array(total);
   let off = 0;
-  for (const c of chunks) {
+  for (let i = 0; i < chunks.length; i++) {
+    const c = i === 0 && skip > 0 ? chunks[0]!.subarray(skip) : chunks[i]!;
     out.set(c, off);
     off += c.length;
   }

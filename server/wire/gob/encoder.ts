@@ -69,20 +69,76 @@ interface Pending {
   type: GoType;
 }
 
+// Scratch buffers shared by every Encoder: encoding is synchronous and never
+// nested, and a stream per request would otherwise allocate its own each time.
+let scratchBody = new WriteBuffer(1024);
+let scratchOut = new WriteBuffer(1024);
+const NO_PENDING: Pending[] = [];
+/** Scratch buffers that grew past this (a large value) are let go after use. */
+const SCRATCH_KEEP = 256 * 1024;
+
+/** The scratch buffer's bytes in a Buffer of their own (small ones come from Node's pool). */
+function copyOut(out: WriteBuffer): Buffer {
+  const bytes = out.bytes();
+  const copy = Buffer.allocUnsafe(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
+function releaseScratch(): void {
+  if (scratchBody.capacity > SCRATCH_KEEP) scratchBody = new WriteBuffer(1024);
+  if (scratchOut.capacity > SCRATCH_KEEP) scratchOut = new WriteBuffer(1024);
+}
+
+/** The fields leading to a value that failed to encode, collected while the error unwinds. */
+const trails = new WeakMap<GobError, string[]>();
+
+function noteField(err: unknown, name: string): void {
+  if (!(err instanceof GobError)) return;
+  const trail = trails.get(err);
+  if (trail) trail.unshift(name);
+  else trails.set(err, [name]);
+}
+
 export class Encoder {
   private readonly ids = new Map<string, number>();
   private nextId = FIRST_USER_ID;
-  private pending: Pending[] = [];
-  private readonly body = new WriteBuffer(512);
-  private path: string[] = [];
+  private pending: Pending[] = NO_PENDING;
 
   /** Encodes one value as the messages to write on the stream: definitions first, then the value. */
   encode(value: unknown, type: GoType): Uint8Array {
+    const out = scratchOut;
+    out.reset();
+    try {
+      this.encodeInto(out, value, type);
+      return out.bytes().slice();
+    } finally {
+      releaseScratch();
+    }
+  }
+
+  /**
+   * Encodes two values one after the other (a net/rpc header and its body) into
+   * one Buffer, as two encode calls would.
+   */
+  encodePair(first: unknown, firstType: GoType, second: unknown, secondType: GoType): Buffer {
+    const out = scratchOut;
+    out.reset();
+    try {
+      this.encodeInto(out, first, firstType);
+      this.encodeInto(out, second, secondType);
+      return copyOut(out);
+    } finally {
+      releaseScratch();
+    }
+  }
+
+  private encodeInto(out: WriteBuffer, value: unknown, type: GoType): void {
     const mark = this.nextId;
-    this.pending = [];
-    this.path = [];
-    const body = this.body;
+    this.pending = NO_PENDING;
+    const body = scratchBody;
     body.reset();
+    // `out` must not be the scratch body: the value is staged there first.
     const start = body.beginLength();
     try {
       body.int(this.typeId(type));
@@ -96,22 +152,22 @@ export class Encoder {
       // Nothing was written: forget the ids handed out so the stream stays consistent.
       for (const p of this.pending) this.ids.delete(p.key);
       this.nextId = mark;
-      this.pending = [];
-      if (err instanceof GobError && this.path.length) err.message += ` (at ${this.path.join('.')})`;
+      this.pending = NO_PENDING;
+      if (err instanceof GobError) {
+        const trail = trails.get(err);
+        if (trail) err.message += ` (at ${trail.join('.')})`;
+      }
       throw err;
     }
     body.endLength(start);
-    if (this.pending.length === 0) return body.bytes().slice();
-    const out = new WriteBuffer(body.length + this.pending.length * 64);
     // A definition can add more pending types (its fields); the list grows while we walk it.
     for (let i = 0; i < this.pending.length; i++) {
       const defStart = out.beginLength();
       this.wireType(out, this.pending[i]!);
       out.endLength(defStart);
     }
-    this.pending = [];
+    this.pending = NO_PENDING;
     out.raw(body.bytes());
-    return out.bytes();
   }
 
   private typeId(type: GoType): number {
@@ -122,6 +178,7 @@ export class Encoder {
     if (id === undefined) {
       id = this.nextId++;
       this.ids.set(key, id);
+      if (this.pending === NO_PENDING) this.pending = [];
       this.pending.push({id, key, type});
     }
     return id;
@@ -131,22 +188,10 @@ export class Encoder {
   // CommonType {Name 0; Id 1}; the inner Id repeats the definition's id.
   private wireType(w: WriteBuffer, {id, type}: Pending): void {
     w.int(-id);
-    const common = (name: string | undefined): void => {
-      w.byte(1); // CommonType is field 0 of every inner type
-      if (name) {
-        w.byte(1);
-        w.string(name);
-        w.byte(1);
-      } else {
-        w.byte(2);
-      }
-      w.int(id);
-      w.byte(0);
-    };
     switch (type.kind) {
       case 'array':
         w.byte(1);
-        common(type.name);
+        commonType(w, type.name, id);
         w.byte(1);
         w.int(this.typeId(type.elem));
         w.byte(1);
@@ -155,14 +200,14 @@ export class Encoder {
         break;
       case 'slice':
         w.byte(2);
-        common(type.name);
+        commonType(w, type.name, id);
         w.byte(1);
         w.int(this.typeId(type.elem));
         w.byte(0);
         break;
       case 'struct':
         w.byte(3);
-        common(type.name);
+        commonType(w, type.name, id);
         if (type.fields.length) {
           w.byte(1);
           w.uint(type.fields.length);
@@ -178,7 +223,7 @@ export class Encoder {
         break;
       case 'map':
         w.byte(4);
-        common(type.name);
+        commonType(w, type.name, id);
         w.byte(1);
         w.int(this.typeId(type.key));
         w.byte(1);
@@ -187,7 +232,7 @@ export class Encoder {
         break;
       case 'marshaler':
         w.byte(type.via === 'gob' ? 5 : type.via === 'binary' ? 6 : 7);
-        common(type.name);
+        commonType(w, type.name, id);
         w.byte(0);
         break;
       default:
@@ -207,9 +252,12 @@ export class Encoder {
       if (isZeroField(v, f.type)) continue;
       w.uint(i - last);
       last = i;
-      this.path.push(f.name);
-      this.item(w, v, f.type);
-      this.path.pop();
+      try {
+        this.item(w, v, f.type);
+      } catch (err) {
+        noteField(err, f.name);
+        throw err;
+      }
     }
     w.byte(0);
   }
@@ -273,13 +321,23 @@ export class Encoder {
           w.uint(0);
           return;
         }
-        const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : typeof v === 'object' ? Object.entries(v) : [];
-        if (!(v instanceof Map) && (typeof v !== 'object' || Array.isArray(v))) throw mismatch('map', v);
-        w.uint(entries.length);
         const numericKey = type.key.kind === 'int' || type.key.kind === 'uint';
-        for (const [k, e] of entries) {
-          this.item(w, numericKey && typeof k === 'string' ? Number(k) : k, type.key);
-          this.item(w, e, type.elem);
+        if (v instanceof Map) {
+          w.uint(v.size);
+          for (const [k, e] of v) {
+            this.item(w, numericKey && typeof k === 'string' ? Number(k) : k, type.key);
+            this.item(w, e, type.elem);
+          }
+          return;
+        }
+        if (typeof v !== 'object' || Array.isArray(v)) throw mismatch('map', v);
+        // Keys only, not entry pairs: maps (props, headers) are in most values.
+        const obj = v as Record<string, unknown>;
+        const keys = Object.keys(obj);
+        w.uint(keys.length);
+        for (const k of keys) {
+          this.item(w, numericKey ? Number(k) : k, type.key);
+          this.item(w, obj[k], type.elem);
         }
         return;
       }
@@ -308,6 +366,20 @@ export class Encoder {
     }
     w.endLength(start);
   }
+}
+
+/** CommonType{Name, Id}, field 0 of every inner type of a wireType. */
+function commonType(w: WriteBuffer, name: string | undefined, id: number): void {
+  w.byte(1);
+  if (name) {
+    w.byte(1);
+    w.string(name);
+    w.byte(1);
+  } else {
+    w.byte(2);
+  }
+  w.int(id);
+  w.byte(0);
 }
 
 function mismatch(want: string, got: unknown): GobError {

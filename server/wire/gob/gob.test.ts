@@ -125,6 +125,44 @@ describe('gob decoder on Go 1.19 vectors', () => {
   });
 });
 
+describe('gob decoder, shared definitions', () => {
+  it('decodes streams that open with the same definitions alike, and tells apart definitions one byte away', () => {
+    const a = t.struct('Point', {X: t.int, Y: t.int});
+    const b = t.struct('Point', {X: t.int, Z: t.int}); // same length, one letter different
+    const first = decodeAll(new Encoder().encode({X: 1, Y: 2}, a));
+    const again = decodeAll(new Encoder().encode({X: 3, Y: 4}, a));
+    const other = decodeAll(new Encoder().encode({X: 5, Z: 6}, b));
+    assert.deepEqual([first, again, other], [[{X: 1, Y: 2}], [{X: 3, Y: 4}], [{X: 5, Z: 6}]]);
+  });
+
+  it('still refuses a broken definition it has not seen before', () => {
+    const good = Buffer.from(new Encoder().encode({X: 1}, t.struct('P', {X: t.int})));
+    decodeAll(good);
+    const broken = Buffer.from(good);
+    broken[broken.indexOf(0x03, 3)] = 0x07; // the wireType's StructT field number becomes one that does not exist
+    assert.throws(() => decodeAll(broken), GobError);
+  });
+
+  it('decodes short ASCII, non-ASCII, invalid UTF-8 and long strings alike', () => {
+    const strs = t.struct('S', {A: t.string, B: t.string, C: t.string, D: t.string});
+    const value = {A: 'ybndrfg8ejkmcpqxot1uwisza3', B: 'héllo ✓ 日本', C: 'x'.repeat(70), D: 'é'.repeat(40)};
+    assert.deepEqual(decodeAll(new Encoder().encode(value, strs)), [value]);
+    // Bytes that are not UTF-8 decode to replacement characters, as TextDecoder does.
+    const raw = Buffer.from(new Encoder().encode('abXcd', t.string));
+    raw[raw.length - 3] = 0xff; // X becomes a byte that is not UTF-8
+    assert.equal(decodeAll(raw)[0], new TextDecoder().decode(Buffer.from([0x61, 0x62, 0xff, 0x63, 0x64])));
+  });
+
+  it('encodes a net/rpc header and body into one buffer as two encodes would', () => {
+    const request = t.struct('Request', {ServiceMethod: t.string, Seq: t.uint});
+    const body = t.struct('Args', {A: t.string});
+    const pair = new Encoder().encodePair({ServiceMethod: 'Plugin.X', Seq: 1}, request, {A: 'x'}, body);
+    const one = new Encoder();
+    const two = Buffer.concat([one.encode({ServiceMethod: 'Plugin.X', Seq: 1}, request), one.encode({A: 'x'}, body)]);
+    assert.equal(toHex(pair), toHex(two));
+  });
+});
+
 describe('gob encoder', () => {
   it('matches Go byte for byte on the documented Point example', () => {
     const point = t.struct('Point', {X: t.int, Y: t.int});

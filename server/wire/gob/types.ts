@@ -184,7 +184,9 @@ const keyCache = new WeakMap<object, string>();
  * one definition per distinct type however many descriptor objects describe it.
  */
 export function typeKey(type: GoType): string {
-  return keyOf(type, new Map());
+  if (type.kind in BuiltinId) return type.kind;
+  // Most descriptors are keyed already: no need for the walk's bookkeeping.
+  return keyCache.get(type) ?? keyOf(type, new Map());
 }
 
 function keyOf(type: GoType, open: Map<StructType, number>): string {

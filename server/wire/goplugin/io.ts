@@ -2,6 +2,11 @@ import type {Readable} from 'node:stream';
 
 /** Reads exactly n bytes; what follows stays buffered in the stream for the next reader. */
 export function readExactly(stream: Readable, n: number, timeoutMs = 0): Promise<Buffer> {
+  // Already there (the usual case): no listeners, no timer.
+  if (!stream.destroyed) {
+    const chunk = stream.read(n) as Buffer | null;
+    if (chunk !== null) return chunk.length < n ? Promise.reject(new Error(`unexpected EOF: wanted ${n} bytes, got ${chunk.length}`)) : Promise.resolve(chunk);
+  }
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const cleanup = (): void => {

@@ -11,21 +11,32 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+export interface RpcClientOptions {
+  maxMessageSize?: number;
+  /**
+   * Bytes the peer sends before its first message, checked and skipped: the
+   * broker's ack on a stream that was used before the ack arrived (see MuxBroker.open).
+   */
+  expectPrefix?: Uint8Array;
+}
+
 export class RpcClient {
   private readonly codec: GobStream;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
+  private down = false;
+  private cause: Error | undefined;
   private shutdown: ShutdownError | null = null;
   private header: ResponseHeader | null = null;
 
-  constructor(stream: Duplex, options: {maxMessageSize?: number} = {}) {
-    this.codec = new GobStream(stream, (v) => this.onValue(v), (err) => this.fail(err), options.maxMessageSize);
+  constructor(stream: Duplex, options: RpcClientOptions = {}) {
+    this.codec = new GobStream(stream, (v) => this.onValue(v), (err) => this.fail(err), options.maxMessageSize, options.expectPrefix);
     stream.on('close', () => this.fail());
     stream.on('end', () => this.fail());
   }
 
   get closed(): boolean {
-    return this.shutdown !== null;
+    return this.down;
   }
 
   get stream(): Duplex {
@@ -34,12 +45,20 @@ export class RpcClient {
 
   /** Calls `serviceMethod`; resolves with the decoded reply, rejects with RpcError or ShutdownError. */
   call(serviceMethod: string, args: unknown, argsType: GoType): Promise<unknown> {
-    if (this.shutdown) return Promise.reject(this.shutdown);
+    if (this.down) return Promise.reject(this.shutdownError());
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
+      let written: Promise<void>;
+      try {
+        written = this.codec.writePair({ServiceMethod: serviceMethod, Seq: seq}, requestType, args, argsType);
+      } catch (err) {
+        // The arguments do not fit their type: nothing was sent.
+        reject(err);
+        return;
+      }
       this.pending.set(seq, {resolve, reject});
-      this.codec.write([[{ServiceMethod: serviceMethod, Seq: seq}, requestType], [args, argsType]]).catch((err: Error) => {
-        if (this.pending.delete(seq)) reject(this.shutdown ?? err);
+      written.catch((err: Error) => {
+        if (this.pending.delete(seq)) reject(this.down ? this.shutdownError() : err);
       });
     });
   }
@@ -64,10 +83,18 @@ export class RpcClient {
     else p.resolve(value);
   }
 
+  // Built only when someone will see it: a stack trace per closed client is measurable.
+  private shutdownError(): ShutdownError {
+    return (this.shutdown ??= new ShutdownError(this.cause));
+  }
+
   private fail(err?: Error): void {
-    if (this.shutdown) return;
-    this.shutdown = new ShutdownError(err);
-    for (const p of this.pending.values()) p.reject(this.shutdown);
+    if (this.down) return;
+    this.down = true;
+    this.cause = err;
+    if (this.pending.size === 0) return;
+    const e = this.shutdownError();
+    for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
 }

@@ -32,11 +32,25 @@ export class GobStream {
     onValue: (value: unknown) => void,
     private readonly onError: (err: Error) => void,
     maxMessageSize?: number,
+    /** Bytes that must come first on the stream; they are checked and dropped. */
+    prefix?: Uint8Array,
   ) {
     this.decoder = new Decoder(maxMessageSize ? {maxMessageSize} : {});
+    let expect = prefix && prefix.length > 0 ? prefix : null;
+    let matched = 0;
     stream.on('data', (chunk: Buffer) => {
       if (this.failed) return;
       try {
+        if (expect) {
+          const n = Math.min(expect.length - matched, chunk.length);
+          for (let i = 0; i < n; i++) {
+            if (chunk[i] !== expect[matched + i]) throw new Error('unexpected bytes where the stream\'s ack should be');
+          }
+          matched += n;
+          if (matched === expect.length) expect = null;
+          if (n === chunk.length) return;
+          chunk = chunk.subarray(n);
+        }
         this.decoder.feed(chunk);
         for (let d = this.decoder.decode(); d; d = this.decoder.decode()) {
           onValue(d.value);
@@ -58,8 +72,17 @@ export class GobStream {
 
   /** Encodes the pairs and writes them in one chunk, so concurrent writers never interleave. */
   write(pairs: [unknown, GoType][]): Promise<void> {
+    if (pairs.length === 2) return this.writePair(pairs[0]![0], pairs[0]![1], pairs[1]![0], pairs[1]![1]);
     const parts = pairs.map(([value, type]) => this.encoder.encode(value, type));
-    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return this.send(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  /** A header and its body (every net/rpc message), in one chunk. */
+  writePair(header: unknown, headerType: GoType, body: unknown, bodyType: GoType): Promise<void> {
+    return this.send(this.encoder.encodePair(header, headerType, body, bodyType));
+  }
+
+  private send(data: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.stream.destroyed || this.stream.writableEnded) {
         reject(new Error('connection is shut down'));

@@ -41,6 +41,10 @@ export class RpcServer {
       ended = true;
       finish();
     });
+    const settled = (): void => {
+      inflight--;
+      finish();
+    };
     const codec = new GobStream(
       stream,
       (value) => {
@@ -51,10 +55,7 @@ export class RpcServer {
         const h = header;
         header = null;
         inflight++;
-        void this.dispatch(codec, h, value).finally(() => {
-          inflight--;
-          finish();
-        });
+        void this.dispatch(codec, h, value, settled);
       },
       (err) => options.onError?.(err),
       options.maxMessageSize,
@@ -62,35 +63,39 @@ export class RpcServer {
     return codec;
   }
 
-  private async dispatch(codec: GobStream, h: RequestHeader, args: unknown): Promise<void> {
-    const serviceMethod = h.ServiceMethod ?? '';
-    const seq = h.Seq ?? 0;
-    let reply: unknown;
-    let replyType: GoType = emptyStruct;
-    let error = '';
-    const dot = serviceMethod.lastIndexOf('.');
-    const service = dot < 0 ? undefined : this.services.get(serviceMethod.slice(0, dot));
-    const method = service && Object.hasOwn(service, serviceMethod.slice(dot + 1)) ? service[serviceMethod.slice(dot + 1)] : undefined;
-    if (dot < 0) error = `rpc: service/method request ill-formed: ${serviceMethod}`;
-    else if (!service) error = `rpc: can't find service ${serviceMethod}`;
-    else if (!method) error = `rpc: can't find method ${serviceMethod}`;
-    else {
-      try {
-        reply = await method.handle(args);
-        replyType = method.reply;
-      } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
-        if (!error) error = 'error';
-      }
-    }
-    const responseHeader = {ServiceMethod: serviceMethod, Seq: seq, Error: error};
+  private async dispatch(codec: GobStream, h: RequestHeader, args: unknown, settled: () => void): Promise<void> {
     try {
-      await codec.write(error ? [[responseHeader, responseType], [{}, emptyStruct]] : [[responseHeader, responseType], [reply ?? {}, replyType]]);
-    } catch (err) {
-      if (error || codec.stream.destroyed) return;
-      // The reply did not fit its declared type: tell the caller rather than leave it waiting.
-      const message = `rpc: cannot encode reply for ${serviceMethod}: ${err instanceof Error ? err.message : String(err)}`;
-      await codec.write([[{...responseHeader, Error: message}, responseType], [{}, emptyStruct]]).catch(() => {});
+      const serviceMethod = h.ServiceMethod ?? '';
+      const seq = h.Seq ?? 0;
+      let reply: unknown;
+      let replyType: GoType = emptyStruct;
+      let error = '';
+      const dot = serviceMethod.lastIndexOf('.');
+      const service = dot < 0 ? undefined : this.services.get(serviceMethod.slice(0, dot));
+      const method = service && Object.hasOwn(service, serviceMethod.slice(dot + 1)) ? service[serviceMethod.slice(dot + 1)] : undefined;
+      if (dot < 0) error = `rpc: service/method request ill-formed: ${serviceMethod}`;
+      else if (!service) error = `rpc: can't find service ${serviceMethod}`;
+      else if (!method) error = `rpc: can't find method ${serviceMethod}`;
+      else {
+        try {
+          reply = await method.handle(args);
+          replyType = method.reply;
+        } catch (err) {
+          error = err instanceof Error ? err.message : String(err);
+          if (!error) error = 'error';
+        }
+      }
+      const responseHeader = {ServiceMethod: serviceMethod, Seq: seq, Error: error};
+      try {
+        await (error ? codec.writePair(responseHeader, responseType, {}, emptyStruct) : codec.writePair(responseHeader, responseType, reply ?? {}, replyType));
+      } catch (err) {
+        if (error || codec.stream.destroyed) return;
+        // The reply did not fit its declared type: tell the caller rather than leave it waiting.
+        const message = `rpc: cannot encode reply for ${serviceMethod}: ${err instanceof Error ? err.message : String(err)}`;
+        await codec.writePair({...responseHeader, Error: message}, responseType, {}, emptyStruct).catch(() => {});
+      }
+    } finally {
+      settled();
     }
   }
 }

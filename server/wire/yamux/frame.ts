@@ -27,12 +27,18 @@ export interface FrameHeader {
 
 export function encodeHeader(type: FrameType, flags: number, streamId: number, length: number): Buffer {
   const h = Buffer.allocUnsafe(HEADER_SIZE);
-  h[0] = PROTO_VERSION;
-  h[1] = type;
-  h.writeUInt16BE(flags, 2);
-  h.writeUInt32BE(streamId >>> 0, 4);
-  h.writeUInt32BE(length >>> 0, 8);
+  writeHeader(h, 0, type, flags, streamId, length);
   return h;
+}
+
+/** Writes a header at `off` of `b` (which must have HEADER_SIZE bytes there). */
+export function writeHeader(b: Buffer, off: number, type: FrameType, flags: number, streamId: number, length: number): void {
+  b[off] = PROTO_VERSION;
+  b[off + 1] = type;
+  b[off + 2] = (flags >>> 8) & 0xff;
+  b[off + 3] = flags & 0xff;
+  b.writeUInt32BE(streamId >>> 0, off + 4);
+  b.writeUInt32BE(length >>> 0, off + 8);
 }
 
 export class ProtocolError extends Error {
@@ -40,12 +46,15 @@ export class ProtocolError extends Error {
 }
 
 export function decodeHeader(b: Uint8Array, off = 0): FrameHeader {
-  const view = new DataView(b.buffer, b.byteOffset + off, HEADER_SIZE);
-  const version = view.getUint8(0);
+  const version = b[off]!;
   if (version !== PROTO_VERSION) throw new ProtocolError(`yamux: invalid protocol version ${version}`);
-  const type = view.getUint8(1);
+  const type = b[off + 1]!;
   if (type > FrameType.GoAway) throw new ProtocolError(`yamux: invalid message type ${type}`);
-  return {type: type as FrameType, flags: view.getUint16(2), streamId: view.getUint32(4), length: view.getUint32(8)};
+  return {type: type as FrameType, flags: (b[off + 2]! << 8) | b[off + 3]!, streamId: readU32(b, off + 4), length: readU32(b, off + 8)};
+}
+
+function readU32(b: Uint8Array, off: number): number {
+  return ((b[off]! << 24) >>> 0) + ((b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!);
 }
 
 /** FIFO of byte chunks that hands out exact lengths without copying when it can. */

@@ -9,7 +9,7 @@
 
 import {EventEmitter} from 'node:events';
 import type {Duplex} from 'node:stream';
-import {ByteQueue, decodeHeader, encodeHeader, Flag, FrameType, GoAwayCode, HEADER_SIZE, ProtocolError, type FrameHeader} from './frame.js';
+import {ByteQueue, decodeHeader, Flag, FrameType, GoAwayCode, HEADER_SIZE, ProtocolError, writeHeader, type FrameHeader} from './frame.js';
 import {YamuxStream, type StreamHost} from './stream.js';
 
 export interface SessionOptions {
@@ -28,6 +28,24 @@ export class SessionClosedError extends Error {
   override name = 'SessionClosedError';
 }
 
+// Outgoing frames are gathered and written once per turn of the event loop: a
+// socket write costs far more than its bytes (a syscall, a write request), and
+// one RPC exchange produces several frames (window updates, data, FIN) in a row.
+/** Frames are copied into batch buffers of this size. */
+const STAGE_SIZE = 64 * 1024;
+/** Larger payloads are not copied but written as their own chunk of the batch. */
+const COPY_LIMIT = 16 * 1024;
+/**
+ * A batch this large is written at once instead of at the end of the turn: the
+ * peer starts on it while we produce the rest, rather than the two processes
+ * taking turns with whole batches (which leaves one of them idle).
+ */
+const FLUSH_AT = 16 * 1024;
+/** Queued bytes beyond which a sender waits for the socket, as conn.write's false would make it. */
+const HIGH_WATER = 256 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+
 export interface YamuxSession {
   on(event: 'stream', listener: (stream: YamuxStream) => void): this;
   on(event: 'close', listener: (err?: Error) => void): this;
@@ -44,6 +62,15 @@ export class YamuxSession extends EventEmitter implements StreamHost {
   private pingId = 0;
   private keepAlive: NodeJS.Timeout | null = null;
   private drainWaiters: (() => void)[] = [];
+  // The batch being gathered: sealed chunks, and the open region [stageStart, stageEnd) of stage.
+  private segments: Buffer[] = [];
+  private stage: Buffer = EMPTY;
+  private stageStart = 0;
+  private stageEnd = 0;
+  private queued = 0;
+  private flushScheduled = false;
+  /** conn.write said its buffer is full; cleared by 'drain'. */
+  private socketFull = false;
   private localGoAway = false;
   remoteGoAway = false;
   closed = false;
@@ -58,9 +85,8 @@ export class YamuxSession extends EventEmitter implements StreamHost {
     this.nextId = options.role === 'client' ? 1 : 2;
     conn.on('data', (chunk: Buffer) => this.onBytes(chunk));
     conn.on('drain', () => {
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const w of waiters) w();
+      this.socketFull = false;
+      if (this.queued < HIGH_WATER) this.wakeWriters();
     });
     conn.on('error', (err) => this.close(err));
     conn.on('close', () => this.close());
@@ -102,7 +128,7 @@ export class YamuxSession extends EventEmitter implements StreamHost {
       }, this.options.pingTimeoutMs ?? 10_000);
       timer.unref();
       this.pings.set(id, {resolve, reject, start: performance.now(), timer});
-      this.sendFrame(FrameType.Ping, Flag.SYN, 0, id).catch(reject);
+      this.queueFrame(FrameType.Ping, Flag.SYN, 0, id);
     });
   }
 
@@ -114,6 +140,8 @@ export class YamuxSession extends EventEmitter implements StreamHost {
 
   close(err?: Error): void {
     if (this.closed) return;
+    // Frames already queued (a GoAway, a last reply) still go out before the connection ends.
+    this.flush();
     this.closed = true;
     this.closeError = err;
     if (this.keepAlive) clearInterval(this.keepAlive);
@@ -125,8 +153,10 @@ export class YamuxSession extends EventEmitter implements StreamHost {
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const s of streams) s.onSessionClosed(err);
-    for (const w of this.drainWaiters) w();
-    this.drainWaiters = [];
+    this.wakeWriters();
+    this.segments = [];
+    this.stage = EMPTY;
+    this.stageStart = this.stageEnd = this.queued = 0;
     this.conn.end();
     this.conn.destroy();
     this.emit('close', err);
@@ -134,23 +164,103 @@ export class YamuxSession extends EventEmitter implements StreamHost {
 
   // --- StreamHost ---
 
+  /**
+   * Queues a frame for the next batch write. Resolves at once unless the socket
+   * or the queue is full, then once the socket has drained: senders that await
+   * it get end-to-end backpressure.
+   */
   sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new SessionClosedError('yamux: session closed'));
-    const header = encodeHeader(type, flags, streamId, length);
-    let ok: boolean;
-    if (!payload || payload.length === 0) {
-      ok = this.conn.write(header);
-    } else if (payload.length <= 16 * 1024) {
-      ok = this.conn.write(Buffer.concat([header, payload], HEADER_SIZE + payload.length));
-    } else {
-      this.conn.cork();
-      this.conn.write(header);
-      ok = this.conn.write(payload);
-      this.conn.uncork();
+    return this.queueFrame(type, flags, streamId, length, payload) ? RESOLVED : this.whenWritable();
+  }
+
+  /**
+   * Queues a frame without a promise. Returns false when the sender should wait
+   * for whenWritable() before sending more. Dropped once the session is closed.
+   */
+  queueFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): boolean {
+    if (this.closed) return true;
+    const size = payload ? payload.length : 0;
+    const copied = size <= COPY_LIMIT;
+    const need = HEADER_SIZE + (copied ? size : 0);
+    if (this.stage.length - this.stageEnd < need) this.newStage(need);
+    writeHeader(this.stage, this.stageEnd, type, flags, streamId, length);
+    this.stageEnd += HEADER_SIZE;
+    if (size > 0) {
+      if (copied) {
+        payload!.copy(this.stage, this.stageEnd);
+        this.stageEnd += size;
+      } else {
+        this.seal();
+        this.segments.push(payload!);
+      }
     }
-    if (ok) return Promise.resolve();
-    // Let the socket drain before a stream sends more: end-to-end backpressure.
+    this.queued += HEADER_SIZE + size;
+    if (this.queued >= FLUSH_AT) {
+      this.flush();
+      return !this.socketFull;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.scheduledFlush);
+    }
+    return !this.socketFull && this.queued < HIGH_WATER;
+  }
+
+  /** Resolves once senders may continue: the socket drained (or the session closed). */
+  whenWritable(): Promise<void> {
+    if (this.closed || (!this.socketFull && this.queued < HIGH_WATER)) return RESOLVED;
     return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private newStage(need: number): void {
+    // The old stage may still be referenced by a socket write in progress, so it
+    // is never written again; the batch's open region moves along to the new one,
+    // so the batch stays one chunk (one write, not a writev).
+    const open = this.stageEnd - this.stageStart;
+    const next = Buffer.allocUnsafe(Math.max(STAGE_SIZE, need + open));
+    if (open > 0) this.stage.copy(next, 0, this.stageStart, this.stageEnd);
+    this.stage = next;
+    this.stageStart = 0;
+    this.stageEnd = open;
+  }
+
+  private seal(): void {
+    if (this.stageEnd === this.stageStart) return;
+    this.segments.push(this.stage.subarray(this.stageStart, this.stageEnd));
+    this.stageStart = this.stageEnd;
+  }
+
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    if (!this.closed) this.flush();
+  };
+
+  /** Hands the queued frames to the socket in one write (one writev when a large payload is among them). */
+  private flush(): void {
+    this.seal();
+    const segments = this.segments;
+    if (segments.length === 0) return;
+    this.segments = [];
+    this.queued = 0;
+    const conn = this.conn;
+    if (conn.destroyed || conn.writableEnded) return;
+    let ok = true;
+    if (segments.length === 1) ok = conn.write(segments[0]!);
+    else {
+      conn.cork();
+      for (const seg of segments) ok = conn.write(seg);
+      conn.uncork();
+    }
+    if (!ok) this.socketFull = true;
+    else this.wakeWriters();
+  }
+
+  private wakeWriters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   streamClosed(id: number): void {
@@ -161,16 +271,29 @@ export class YamuxSession extends EventEmitter implements StreamHost {
 
   private onBytes(chunk: Buffer): void {
     if (this.closed) return;
-    this.incoming.push(chunk);
     try {
+      let off = 0;
+      if (this.incoming.length === 0 && this.header === null) {
+        // Nothing left over: read whole frames straight out of the chunk, without queueing it.
+        while (chunk.length - off >= HEADER_SIZE) {
+          const h = this.readHeader(chunk, off);
+          off += HEADER_SIZE;
+          const size = h.type === FrameType.Data ? h.length : 0;
+          if (chunk.length - off < size) {
+            this.header = h;
+            break;
+          }
+          this.dispatch(h, size > 0 ? chunk.subarray(off, off + size) : undefined);
+          off += size;
+          if (this.closed) return;
+        }
+        if (off === chunk.length) return;
+      }
+      this.incoming.push(off === 0 ? chunk : chunk.subarray(off));
       for (;;) {
         if (!this.header) {
           if (this.incoming.length < HEADER_SIZE) return;
-          this.header = decodeHeader(this.incoming.take(HEADER_SIZE));
-          if (this.header.type === FrameType.Data && this.header.length > this.maxWindow) {
-            // A well-behaved peer never sends more than a full window in one frame.
-            throw new ProtocolError(`yamux: data frame of ${this.header.length} bytes exceeds the receive window`);
-          }
+          this.header = this.readHeader(this.incoming.take(HEADER_SIZE), 0);
         }
         const h = this.header;
         if (h.type === FrameType.Data && this.incoming.length < h.length) return;
@@ -180,18 +303,25 @@ export class YamuxSession extends EventEmitter implements StreamHost {
       }
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      if (e instanceof ProtocolError) {
-        void this.sendFrame(FrameType.GoAway, 0, 0, GoAwayCode.ProtocolError).catch(() => {});
-      }
+      if (e instanceof ProtocolError) this.queueFrame(FrameType.GoAway, 0, 0, GoAwayCode.ProtocolError);
       this.close(e);
     }
+  }
+
+  private readHeader(b: Buffer, off: number): FrameHeader {
+    const h = decodeHeader(b, off);
+    if (h.type === FrameType.Data && h.length > this.maxWindow) {
+      // A well-behaved peer never sends more than a full window in one frame.
+      throw new ProtocolError(`yamux: data frame of ${h.length} bytes exceeds the receive window`);
+    }
+    return h;
   }
 
   private dispatch(h: FrameHeader, data: Buffer | undefined): void {
     switch (h.type) {
       case FrameType.Ping:
         if (h.flags & Flag.SYN) {
-          void this.sendFrame(FrameType.Ping, Flag.ACK, 0, h.length).catch(() => {});
+          this.queueFrame(FrameType.Ping, Flag.ACK, 0, h.length);
         } else if (h.flags & Flag.ACK) {
           const p = this.pings.get(h.length);
           if (p) {
@@ -225,7 +355,7 @@ export class YamuxSession extends EventEmitter implements StreamHost {
 
   private accept(id: number): YamuxStream | undefined {
     if (this.localGoAway || this.streams.size >= (this.options.maxStreams ?? 8192)) {
-      void this.sendFrame(FrameType.WindowUpdate, Flag.RST, id, 0).catch(() => {});
+      this.queueFrame(FrameType.WindowUpdate, Flag.RST, id, 0);
       return undefined;
     }
     const stream = new YamuxStream(id, this, Flag.ACK);

@@ -14,6 +14,9 @@ const PUSH_SLICE = 16 * 1024;
 export interface StreamHost {
   readonly maxWindow: number;
   sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): Promise<void>;
+  /** Queues a frame; false means wait for whenWritable() before sending more. Never throws. */
+  queueFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): boolean;
+  whenWritable(): Promise<void>;
   streamClosed(id: number): void;
   readonly closed: boolean;
 }
@@ -56,7 +59,7 @@ export class YamuxStream extends Duplex {
   announce(): void {
     const flags = this.pendingFlags;
     this.pendingFlags = 0;
-    void this.host.sendFrame(FrameType.WindowUpdate, flags, this.id, 0).catch(() => {});
+    this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, 0);
   }
 
   // --- frames from the session ---
@@ -138,7 +141,7 @@ export class YamuxStream extends Duplex {
     if (this.remoteFin) return; // the peer will send nothing more
     const flags = this.pendingFlags;
     this.pendingFlags = 0;
-    void this.host.sendFrame(FrameType.WindowUpdate, flags, this.id, delta).catch(() => {});
+    this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, delta);
   }
 
   private maybeClosed(): void {
@@ -153,11 +156,25 @@ export class YamuxStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => cb(), cb);
+    this.send(chunk, cb);
   }
 
   override _writev(chunks: {chunk: Buffer}[], cb: (err?: Error | null) => void): void {
-    this.writeAll(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), cb);
+    this.send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
+  private send(data: Buffer, cb: (err?: Error | null) => void): void {
+    // The usual case, a chunk within the send window, completes without a promise.
+    const n = data.length;
+    if (n > 0 && n <= this.sendWindow && !this.reset && !this.localFin && !this.host.closed) {
+      this.sendWindow -= n;
+      const flags = this.pendingFlags;
+      this.pendingFlags = 0;
+      if (this.host.queueFrame(FrameType.Data, flags, this.id, n, data)) cb();
+      else this.host.whenWritable().then(() => cb(), cb);
+      return;
+    }
+    this.writeAll(data).then(() => cb(), cb);
   }
 
   private async writeAll(data: Buffer): Promise<void> {
@@ -186,17 +203,16 @@ export class YamuxStream extends Duplex {
     this.localFin = true;
     const flags = this.pendingFlags | Flag.FIN;
     this.pendingFlags = 0;
-    this.host.sendFrame(FrameType.WindowUpdate, flags, this.id, 0).then(() => {
-      this.maybeClosed();
-      cb();
-    }, cb);
+    this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, 0);
+    this.maybeClosed();
+    cb();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     if (!this.reset && !(this.localFin && this.remoteFin) && !this.host.closed) {
       // Torn down before both sides finished: tell the peer.
       this.reset = true;
-      void this.host.sendFrame(FrameType.WindowUpdate, Flag.RST, this.id, 0).catch(() => {});
+      this.host.queueFrame(FrameType.WindowUpdate, Flag.RST, this.id, 0);
     }
     this.wakeWriter();
     this.host.streamClosed(this.id);
