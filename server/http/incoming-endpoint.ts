@@ -17,7 +17,7 @@ import {HOOK_ID_PROP, type PostSettings} from '../webhooks/webhook-post.js';
 import {HookError} from '../webhooks/errors.js';
 import type {IncomingGuard} from '../webhooks/incoming-guard.js';
 import {parseIncomingBody} from '../webhooks/incoming-parse.js';
-import {checkIncomingRequest, handleIncoming} from '../webhooks/incoming.js';
+import {checkIncomingRequest, handleIncoming, startLookups, type IncomingLookups} from '../webhooks/incoming.js';
 import type {HookStore} from '../webhooks/store.js';
 import {errorBody, sendError, sendJSON} from './respond.js';
 import type {Router} from './router.js';
@@ -29,13 +29,43 @@ export interface IncomingEndpointDeps {
   guard: IncomingGuard;
 }
 
-/** The checks every request to an incoming hook's URL goes through, in Mattermost's order plus ours. */
-async function admit(deps: IncomingEndpointDeps, req: PluginRequest, res: PluginResponse, hookId: string): Promise<{hook: IncomingHook; raw: Buffer; config: PluginConfig & PostSettings} | null> {
+function hasGuards(hook: IncomingHook): boolean {
+  return (hook.signature?.mode ?? 'none') !== 'none' || (hook.allowed_ips ?? []).some((e) => e.trim() !== '') || (hook.rate_limit?.per_minute ?? 0) > 0;
+}
+
+interface Admitted {
+  hook: IncomingHook;
+  raw: Buffer;
+  config: PluginConfig & PostSettings;
+  lookups: IncomingLookups | undefined;
+}
+
+/**
+ * The checks every request to an incoming hook's URL goes through, in
+ * Mattermost's order plus ours. With `prefetch`, the post's channel and owner
+ * are looked up while the body is still arriving, for hooks without guards: a
+ * guard's refusal must keep costing no more than it did.
+ */
+async function admit(deps: IncomingEndpointDeps, req: PluginRequest, res: PluginResponse, hookId: string, prefetch = false): Promise<Admitted | null> {
   const config = deps.config();
   if (!config.enableIncoming) throw new HookError(501, 'web.incoming_webhook.disabled.app_error', 'Incoming webhooks have been disabled by the system admin.');
+  // The hook is read alongside the body; its outcome still counts only after the body's (413 first).
+  // It comes from memory when possible; every change forgets it there (HookStore.cachedIncoming).
+  const found = deps.store.cachedIncoming(hookId);
+  let lookups: IncomingLookups | undefined;
+  if (prefetch) {
+    void found.then(
+      (hook) => {
+        if (hook && !hook.delete_at && hook.enabled && !hasGuards(hook)) lookups = startLookups(deps.api, hook);
+      },
+      () => undefined,
+    );
+  } else {
+    found.catch(() => undefined);
+  }
   const raw = await readBody(req, config.maxIncomingBodyBytes);
   // One answer for ids that never existed, were deleted or are malformed, like Mattermost.
-  const hook = await deps.store.getIncoming(hookId);
+  const hook = await found;
   if (!hook || hook.delete_at) throw HookError.badRequest('web.incoming_webhook.invalid.app_error', 'Invalid webhook: check the URL.');
   if (!hook.enabled) throw HookError.forbidden('hookbridge.incoming.hook_disabled', 'This incoming webhook is switched off; its owner can switch it on again.');
   const verdict = await deps.guard(hook, req, raw);
@@ -45,7 +75,7 @@ async function admit(deps: IncomingEndpointDeps, req: PluginRequest, res: Plugin
     deps.api.logDebug('Incoming webhook request refused', {hook_id: hook.id, status: verdict.status, reason: verdict.message});
     return null;
   }
-  return {hook, raw, config};
+  return {hook, raw, config, lookups};
 }
 
 function reportFailure(deps: IncomingEndpointDeps, hookId: string, err: unknown): void {
@@ -71,16 +101,20 @@ export function registerIncomingEndpoint(router: Router, deps: IncomingEndpointD
   router.post('/hooks/{id}', async ({req, res, params}) => {
     const hookId = params.id!;
     try {
-      const admitted = await admit(deps, req, res, hookId);
+      // The success answer's headers go to the server while the request is still
+      // being handled (a failure sends its own), so only the body is left to send.
+      const json = wantsPostIds(req);
+      res.setHeader('Content-Type', json ? 'application/json' : 'text/plain');
+      res.preflightHeaders?.();
+      const admitted = await admit(deps, req, res, hookId, true);
       if (!admitted) return;
       const request = parseIncomingBody(req.header('content-type'), admitted.raw, req.query);
-      const posts = await handleIncoming(deps.api, admitted.config, admitted.hook, request);
-      if (wantsPostIds(req)) {
+      const posts = await handleIncoming(deps.api, admitted.config, admitted.hook, request, admitted.lookups);
+      if (json) {
         await sendJSON(res, 200, {status: 'OK', post_id: posts[0]?.Id ?? '', post_ids: posts.map((p) => p.Id ?? ''), channel_id: posts[0]?.ChannelId ?? ''});
         return;
       }
       res.statusCode = 200;
-      res.setHeader('Content-Type', 'text/plain');
       await res.end('ok');
     } catch (err) {
       reportFailure(deps, hookId, err);

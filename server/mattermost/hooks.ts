@@ -2,12 +2,12 @@
 // client_rpc.go and client_rpc_generated.go). Only hooks the plugin implements are
 // listed by Implemented, so the host never calls the others.
 
-import {Readable, type Duplex} from 'node:stream';
+import {Readable} from 'node:stream';
 import {GoInterface, t} from '../wire/gob/index.js';
-import type {MuxBroker} from '../wire/goplugin/index.js';
+import {brokerAck, type MuxBroker} from '../wire/goplugin/index.js';
 import {RpcClient, type Method, type Service} from '../wire/netrpc/index.js';
 import {AppError, type PluginAPI} from './api.js';
-import {buildRequest, putVarint, RpcResponse, sendJSON, type HTTPRequestSubset, type PluginRequest, type PluginResponse} from './http.js';
+import {buildRequest, declaredLength, RemoteBody, RpcResponse, sendJSON, type HTTPRequestSubset, type PluginRequest, type PluginResponse} from './http.js';
 import {appErrorType, commandResponseType, errorStringType, type CommandArgs, type CommandResponse, type Context, type PluginClusterEvent, type Post} from './model.js';
 import {RpcPluginAPI} from './rpc-api.js';
 
@@ -171,14 +171,15 @@ interface ServeHTTPArgs {
 
 async function serveHTTP(plugin: PluginHooks, broker: MuxBroker, raw: unknown, report: (where: string, err: unknown) => void): Promise<object> {
   const args = (raw ?? {}) as ServeHTTPArgs;
-  const rwClient = new RpcClient(await broker.dial(args.ResponseWriterStream ?? 0));
+  // Both streams are opened at once, and neither waits for the host's ack: the
+  // response writer's first call and the body request travel with the stream ids
+  // (see MuxBroker.open), and the acks are checked when the replies arrive.
+  const rwId = args.ResponseWriterStream ?? 0;
+  const rwClient = new RpcClient(broker.open(rwId), {expectPrefix: brokerAck(rwId)});
   let body: Readable;
-  let bodyStream: Duplex | null = null;
   if (args.RequestBodyStream) {
-    const stream = await broker.dial(args.RequestBodyStream);
-    // One io_rpc request for "everything": the host copies the body and closes the stream.
-    stream.write(putVarint(1n << 40n));
-    body = bodyStream = stream;
+    const expected = declaredLength(args.Request?.Header);
+    body = new RemoteBody(broker.open(args.RequestBodyStream, RemoteBody.request(expected)), brokerAck(args.RequestBodyStream), expected);
   } else {
     body = Readable.from([]);
   }
@@ -197,11 +198,9 @@ async function serveHTTP(plugin: PluginHooks, broker: MuxBroker, raw: unknown, r
     }
   } finally {
     await res.flushed();
-    // Close our side of the body stream too, or it stays half-open for the life of the connection.
-    if (bodyStream && body.readableEnded) bodyStream.end();
-    else if (!body.readableEnded) body.destroy();
+    // A body read to its end has closed its stream already; one left unread is reset.
+    if (!body.readableEnded) body.destroy();
     rwClient.close();
   }
   return {};
 }
-

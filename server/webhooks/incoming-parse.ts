@@ -99,39 +99,55 @@ function endOfFirstValue(text: string): number {
   return -1;
 }
 
-/** Go's encoding/json matches keys exactly first, then case-insensitively. */
-function lookup(obj: Record<string, unknown>, key: string): unknown {
-  if (key in obj) return obj[key];
-  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === key) return v;
-  return undefined;
-}
+/**
+ * Go's encoding/json matches keys exactly first, then case-insensitively (the
+ * first such key here). The folded keys are worked out once per payload.
+ */
+class Keys {
+  private folded: Map<string, unknown> | null = null;
 
-function typed(obj: Record<string, unknown>, key: string): string {
-  const v = lookup(obj, key);
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw parseError(`${key} must be a string`);
-  return v;
+  constructor(private readonly obj: Record<string, unknown>) {}
+
+  get(key: string): unknown {
+    if (key in this.obj) return this.obj[key];
+    if (!this.folded) {
+      this.folded = new Map();
+      for (const k of Object.keys(this.obj)) {
+        const lower = k.toLowerCase();
+        if (!this.folded.has(lower)) this.folded.set(lower, this.obj[k]);
+      }
+    }
+    return this.folded.get(key);
+  }
+
+  string(key: string): string {
+    const v = this.get(key);
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') throw parseError(`${key} must be a string`);
+    return v;
+  }
 }
 
 function fromObject(obj: Record<string, unknown>): IncomingRequest {
-  const props = lookup(obj, 'props');
+  const keys = new Keys(obj);
+  const props = keys.get('props');
   if (props !== undefined && props !== null && (typeof props !== 'object' || Array.isArray(props))) throw parseError('props must be an object');
-  const attachments = lookup(obj, 'attachments');
+  const attachments = keys.get('attachments');
   if (attachments !== undefined && attachments !== null && !Array.isArray(attachments)) throw parseError('attachments must be an array');
-  const priority = lookup(obj, 'priority');
+  const priority = keys.get('priority');
   if (priority !== undefined && priority !== null && (typeof priority !== 'object' || Array.isArray(priority))) throw parseError('priority must be an object');
   return {
-    text: typed(obj, 'text'),
-    username: typed(obj, 'username'),
-    icon_url: typed(obj, 'icon_url'),
-    channel: typed(obj, 'channel'),
+    text: keys.string('text'),
+    username: keys.string('username'),
+    icon_url: keys.string('icon_url'),
+    channel: keys.string('channel'),
     props: (props as Record<string, unknown> | null | undefined) ?? null,
     attachments: (attachments as unknown[] | null | undefined) ?? null,
-    type: typed(obj, 'type'),
-    icon_emoji: typed(obj, 'icon_emoji'),
+    type: keys.string('type'),
+    icon_emoji: keys.string('icon_emoji'),
     priority: priority ?? null,
-    root_id: typed(obj, 'root_id'),
-    silent: lookup(obj, 'silent') === true,
+    root_id: keys.string('root_id'),
+    silent: keys.get('silent') === true,
   };
 }
 

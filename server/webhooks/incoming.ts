@@ -8,7 +8,7 @@
 import type {PluginConfig} from '../config.js';
 import type {PluginAPI} from '../mattermost/api.js';
 import {AppError} from '../mattermost/api.js';
-import type {Channel, Post} from '../mattermost/model.js';
+import type {Channel, Post, User} from '../mattermost/model.js';
 import {HookError} from './errors.js';
 import type {IncomingRequest} from './incoming-parse.js';
 import type {IncomingHook} from './model.js';
@@ -27,10 +27,28 @@ export function checkIncomingRequest(req: IncomingRequest): void {
   }
 }
 
-async function resolveChannel(api: PluginAPI, hook: IncomingHook, name: string): Promise<Channel> {
+/**
+ * The lookups every request to a hook needs unless its payload picks another
+ * channel, started before the payload has arrived so their round trip overlaps
+ * the body's. Failures surface only where handleIncoming awaits them.
+ */
+export interface IncomingLookups {
+  channel: Promise<Channel>;
+  owner: Promise<User>;
+}
+
+export function startLookups(api: PluginAPI, hook: IncomingHook): IncomingLookups {
+  const lookups = {channel: api.getChannel(hook.channel_id), owner: api.getUser(hook.user_id)};
+  // Not awaited when the request fails earlier (or names another channel): never an unhandled rejection.
+  lookups.channel.catch(() => undefined);
+  lookups.owner.catch(() => undefined);
+  return lookups;
+}
+
+async function resolveChannel(api: PluginAPI, hook: IncomingHook, name: string, started?: Promise<Channel>): Promise<Channel> {
   if (name === '') {
     try {
-      return await api.getChannel(hook.channel_id);
+      return await (started ?? api.getChannel(hook.channel_id));
     } catch (err) {
       if (isNotFound(err)) throw HookError.notFound('app.channel.get.existing.app_error', "The webhook's channel no longer exists.");
       throw err;
@@ -55,17 +73,21 @@ async function resolveChannel(api: PluginAPI, hook: IncomingHook, name: string):
   }
 }
 
-export async function handleIncoming(api: PluginAPI, config: PluginConfig, hook: IncomingHook, req: IncomingRequest): Promise<Post[]> {
+export async function handleIncoming(api: PluginAPI, config: PluginConfig, hook: IncomingHook, req: IncomingRequest, lookups?: IncomingLookups): Promise<Post[]> {
   checkIncomingRequest(req);
-  const channel = await resolveChannel(api, hook, req.channel);
+  // The channel and the owner are independent lookups, so both are asked at
+  // once (or were, by startLookups); their outcomes are then judged in
+  // Mattermost's order (channel, lock, owner), so a request gets the same
+  // answer as with one lookup after the other.
+  const [resolved, owner] = await Promise.allSettled([resolveChannel(api, hook, req.channel, lookups?.channel), lookups?.owner ?? api.getUser(hook.user_id)]);
+  if (resolved.status === 'rejected') throw resolved.reason;
+  const channel = resolved.value;
   if (hook.channel_locked && channel.Id !== hook.channel_id) {
     throw HookError.forbidden('web.incoming_webhook.channel_locked.app_error', 'This webhook is locked to its channel and cannot post to another one.');
   }
-  try {
-    await api.getUser(hook.user_id);
-  } catch (err) {
-    if (isNotFound(err)) throw HookError.forbidden('web.incoming_webhook.user.app_error', "The webhook's owner no longer exists.");
-    throw err;
+  if (owner.status === 'rejected') {
+    if (isNotFound(owner.reason)) throw HookError.forbidden('web.incoming_webhook.user.app_error', "The webhook's owner no longer exists.");
+    throw owner.reason;
   }
   if (channel.Type !== 'O' && !(await api.hasPermissionToChannel(hook.user_id, channel.Id, 'read_channel'))) {
     throw HookError.forbidden('web.incoming_webhook.permissions.app_error', "The webhook's owner cannot post in that channel.");
