@@ -152,12 +152,14 @@ export class Sandbox {
     };
   }
 
+  private gatewayObject: PluginGateway | null = null;
+
   private gateway(): PluginGateway {
-    return {
+    return (this.gatewayObject ??= {
       pluginId: this.pluginId,
       ready: () => this.supervisor.ready(15_000),
       notRunningReason: () => this.supervisor.lastError,
-    };
+    });
   }
 
   private async updateSettings(update: Record<string, unknown>): Promise<{warning?: string}> {
@@ -216,7 +218,7 @@ export class Sandbox {
     const method = (req.method ?? 'GET').toUpperCase();
     try {
       if (url.pathname === `/plugins/${this.pluginId}` || url.pathname.startsWith(`/plugins/${this.pluginId}/`)) {
-        await proxyToPlugin(this.gateway(), req, res, this.sessions.resolve(req));
+        await proxyToPlugin(this.gateway(), req, res, this.sessions.resolve(req), url);
         return;
       }
       if (url.pathname.startsWith('/api/v4/')) {

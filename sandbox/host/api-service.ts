@@ -66,7 +66,7 @@ export function apiService(host: ApiHost): Service {
     }
     if (userById(p.UserId ?? '')?.IsBot) p.Props = {...(p.Props ?? {}), from_bot: 'true'};
     if (p.Id) return {B: appError('SqlPostStore.Save', 'store.sql_post.save.existing.app_error', 'You cannot update an existing Post.', `id=${p.Id}`, 400)};
-    const invalid = validatePost({...p, Id: ''});
+    const invalid = validatePost(p, '');
     if (invalid) return {B: invalid};
     generateActionIds(p);
     const created = await mm.createPost(p);
@@ -88,7 +88,10 @@ export function apiService(host: ApiHost): Service {
     return {A: updated};
   };
 
-  const notFound = <T>(value: T | undefined, error: () => GoAppError): Args => (value ? {A: copy(value)} : {B: error()});
+  // Read replies are not copied (a Channel or a User is large): the reply is
+  // encoded within the same turn of the event loop, synchronously, so it shows
+  // the stored object as it is then, as if the call had been served a moment later.
+  const notFound = <T>(value: T | undefined, error: () => GoAppError): Args => (value ? {A: value} : {B: error()});
 
   const handlers: Partial<Record<ApiMethod, Handler>> = {
     CreatePost: (a) => createPost(a.A as Post | undefined),

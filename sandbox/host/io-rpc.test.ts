@@ -4,6 +4,7 @@ import {PassThrough, Readable} from 'node:stream';
 import {describe, it} from 'node:test';
 import {collect, pattern, socketPair} from '../../test/support/net.js';
 import {putVarint} from '../../server/mattermost/http.js';
+import {YamuxSession, type YamuxStream} from '../../server/wire/yamux/index.js';
 import {decodeVarint, encodeVarint, readVarint, serveIOReader} from './io-rpc.js';
 
 describe('io_rpc varints', () => {
@@ -71,6 +72,44 @@ describe('serveIOReader', () => {
     const requests = Array.from({length: Math.ceil(size / 32768) + 1}, () => 32768n);
     const {received} = await plugin(requests, size);
     assert.equal(received.length, size);
+  });
+
+  it('serves exactly the declared length, then closes once the reader ends its side (yamux)', {timeout: 20_000}, async () => {
+    const {a, b, cleanup} = await socketPair();
+    const hostSession = new YamuxSession(a, {role: 'client', keepAliveMs: 0});
+    const pluginSession = new YamuxSession(b, {role: 'server', keepAliveMs: 0});
+    try {
+      const body = pattern(70_000, 3);
+      // A source that never ends: the request is for exactly its length, so its end is never needed.
+      const source = new PassThrough();
+      source.write(body);
+      const accepted = new Promise<YamuxStream>((resolve) => pluginSession.once('stream', resolve));
+      const hostSide = hostSession.open();
+      const serving = serveIOReader(source, hostSide);
+      const pluginSide = await accepted;
+      const chunks: Buffer[] = [];
+      let got = 0;
+      const all = new Promise<void>((resolve) =>
+        pluginSide.on('data', (c: Buffer) => {
+          chunks.push(c);
+          got += c.length;
+          if (got === body.length) resolve();
+        }),
+      );
+      const ended = new Promise<void>((resolve) => pluginSide.on('end', resolve));
+      pluginSide.write(encodeVarint(BigInt(body.length)));
+      await all;
+      assert.ok(Buffer.concat(chunks).equals(body));
+      pluginSide.end();
+      assert.equal(await serving, body.length);
+      await ended;
+      assert.equal(got, body.length, 'nothing after the body');
+      assert.equal(hostSession.streamCount, 0, 'the stream is gone on the host');
+    } finally {
+      hostSession.close();
+      pluginSession.close();
+      cleanup();
+    }
   });
 
   it('closes after a short copy even when the body is smaller than the request', async () => {

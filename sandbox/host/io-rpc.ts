@@ -42,6 +42,11 @@ export function encodeVarint(n: bigint): Buffer {
  * unshifting after the end was seen would lose the data.
  */
 export function readUpTo(source: Readable, max: number): Promise<Buffer | null> {
+  // Usually the bytes are buffered already: no listeners needed.
+  if (source.readableLength > 0 && !source.destroyed) {
+    const chunk = source.read(Math.min(max, source.readableLength)) as Buffer | string | null;
+    if (chunk !== null) return Promise.resolve(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
   return new Promise((resolve) => {
     const attempt = (): void => {
       const available = source.readableLength;
@@ -73,24 +78,98 @@ export function readUpTo(source: Readable, max: number): Promise<Buffer | null> 
   });
 }
 
-/** Reads one varint request from the stream, byte by byte so nothing after it is consumed. */
-export async function readVarint(stream: Readable): Promise<bigint | null> {
+/**
+ * Takes a varint from what `stream` has buffered, adding to `bytes`: the value,
+ * or undefined when more bytes are needed. Bytes read past the varint are put
+ * back in the same synchronous step, before the stream could end.
+ */
+function takeVarint(stream: Readable, bytes: number[]): bigint | undefined {
+  while (stream.readableLength > 0) {
+    const chunk = stream.read(Math.min(stream.readableLength, MAX_VARINT_BYTES - bytes.length)) as Buffer | string | null;
+    if (chunk === null) return undefined;
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for (let i = 0; i < b.length; i++) {
+      bytes.push(b[i]!);
+      if (b[i]! < 0x80) {
+        if (i + 1 < b.length) stream.unshift(b.subarray(i + 1));
+        return decodeVarint(Uint8Array.from(bytes))!.value;
+      }
+    }
+    if (bytes.length >= MAX_VARINT_BYTES) throw new Error('varint overflows a 64-bit integer');
+  }
+  // Nothing buffered: ask for more, and let an ended stream emit 'end'.
+  stream.read(0);
+  return undefined;
+}
+
+/** Reads one varint request from the stream; nothing after it is consumed. Null at the end of the stream. */
+export function readVarint(stream: Readable): Promise<bigint | null> {
   const bytes: number[] = [];
-  for (;;) {
-    const b = await readUpTo(stream, 1);
-    if (b === null || b.length === 0) return null;
-    bytes.push(b[0]!);
-    const decoded = decodeVarint(Uint8Array.from(bytes));
-    if (decoded) return decoded.value;
+  // Usually the whole request is buffered already.
+  const now = takeVarint(stream, bytes);
+  if (now !== undefined) return Promise.resolve(now);
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve(null);
+  return new VarintWait(stream, bytes).promise;
+}
+
+/** Waits on a stream for the rest of a varint (a class, so no closures are built per request). */
+class VarintWait {
+  readonly promise: Promise<bigint | null>;
+  private resolve!: (v: bigint | null) => void;
+  private reject!: (err: Error) => void;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly bytes: number[],
+  ) {
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.onReadable = this.onReadable.bind(this);
+    this.onEnd = this.onEnd.bind(this);
+    stream.on('readable', this.onReadable);
+    stream.on('end', this.onEnd);
+    stream.on('close', this.onEnd);
+    stream.on('error', this.onEnd);
+    stream.read(0);
+  }
+
+  private onReadable(): void {
+    let value: bigint | undefined;
+    try {
+      value = takeVarint(this.stream, this.bytes);
+    } catch (err) {
+      this.settle();
+      this.reject(err as Error);
+      return;
+    }
+    if (value === undefined) return;
+    this.settle();
+    this.resolve(value);
+  }
+
+  private onEnd(): void {
+    this.settle();
+    this.resolve(null);
+  }
+
+  private settle(): void {
+    this.stream.off('readable', this.onReadable);
+    this.stream.off('end', this.onEnd);
+    this.stream.off('close', this.onEnd);
+    this.stream.off('error', this.onEnd);
   }
 }
 
+const TAKEN: Promise<boolean> = Promise.resolve(true);
+const REFUSED: Promise<boolean> = Promise.resolve(false);
+
 function writeWithBackpressure(out: Writable, chunk: Buffer): Promise<boolean> {
+  if (out.destroyed || out.writableEnded) return REFUSED;
+  // The usual case, room in the stream, needs no listeners.
+  if (out.write(chunk)) return TAKEN;
   return new Promise((resolve) => {
-    if (out.destroyed || out.writableEnded) {
-      resolve(false);
-      return;
-    }
     let settled = false;
     const finish = (ok: boolean): void => {
       if (settled) return;
@@ -104,8 +183,7 @@ function writeWithBackpressure(out: Writable, chunk: Buffer): Promise<boolean> {
     const onClose = (): void => finish(false);
     out.on('close', onClose);
     out.on('error', onClose);
-    if (out.write(chunk)) finish(true);
-    else out.on('drain', onDrain);
+    out.on('drain', onDrain);
   });
 }
 

@@ -14,15 +14,20 @@ export function isValidId(s: string | undefined): boolean {
   return typeof s === 'string' && /^[a-z0-9]{26}$/i.test(s);
 }
 
-/** Post.IsValid, as far as a plugin or a REST client can trip it. */
-export function validatePost(p: Post): GoAppError | null {
-  const bad = (field: string): GoAppError => appError('Post.IsValid', `model.post.is_valid.${field}.app_error`, `Invalid ${field.replace(/_/g, ' ')}.`, `id=${p.Id ?? ''}`, 400);
-  if (!isValidId(p.UserId)) return bad('user_id');
-  if (!isValidId(p.ChannelId)) return bad('channel_id');
-  if (p.RootId && !isValidId(p.RootId)) return bad('root_id');
-  if ([...(p.Message ?? '')].length > POST_MESSAGE_MAX_RUNES) return bad('message_length');
+function invalid(field: string, id: string): GoAppError {
+  return appError('Post.IsValid', `model.post.is_valid.${field}.app_error`, `Invalid ${field.replace(/_/g, ' ')}.`, `id=${id}`, 400);
+}
+
+/** Post.IsValid, as far as a plugin or a REST client can trip it; `id` is what the error names. */
+export function validatePost(p: Post, id: string = p.Id ?? ''): GoAppError | null {
+  if (!isValidId(p.UserId)) return invalid('user_id', id);
+  if (!isValidId(p.ChannelId)) return invalid('channel_id', id);
+  if (p.RootId && !isValidId(p.RootId)) return invalid('root_id', id);
+  const message = p.Message ?? '';
+  // A string has at least as many UTF-16 units as runes: only a long one needs counting.
+  if (message.length > POST_MESSAGE_MAX_RUNES && [...message].length > POST_MESSAGE_MAX_RUNES) return invalid('message_length', id);
   const type = p.Type ?? '';
-  if (type && !type.startsWith('custom_') && !type.startsWith('system_') && type !== 'slack_attachment') return bad('type');
+  if (type && !type.startsWith('custom_') && !type.startsWith('system_') && type !== 'slack_attachment') return invalid('type', id);
   return null;
 }
 

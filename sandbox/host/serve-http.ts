@@ -13,7 +13,7 @@
 import type {Readable} from 'node:stream';
 import {GoMarshaled} from '../../server/wire/gob/index.js';
 import type {MuxBroker} from '../../server/wire/goplugin/index.js';
-import {emptyStruct, RpcServer, type RpcClient, type Service} from '../../server/wire/netrpc/index.js';
+import {emptyStruct, RpcServer, type Method, type RpcClient, type Service} from '../../server/wire/netrpc/index.js';
 import type {Context} from '../../server/mattermost/model.js';
 import {serveIOReader} from './io-rpc.js';
 import {headerType, serveHTTPArgs} from './shapes.js';
@@ -85,43 +85,40 @@ export class ResponseWriterService {
     this.sink.writeHead(this.status || 200, Object.fromEntries(this.header));
   }
 
-  readonly service: Service = {
-    Header: {reply: headerType, handle: () => Object.fromEntries(this.header)},
-    SyncHeader: {
-      reply: emptyStruct,
-      handle: (raw: unknown) => {
-        this.check();
-        const next = new Map<string, string[]>();
-        for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
-          if (Array.isArray(v)) next.set(k, v.map(String));
-        }
-        this.header = next;
-        return {};
-      },
-    },
-    WriteHeader: {
-      reply: emptyStruct,
-      handle: (raw: unknown) => {
-        this.check();
-        const code = typeof raw === 'bigint' ? Number(raw) : Number(raw ?? 0);
-        if (code < 100 || code > 999) throw new Error('invalid http status code');
-        // Informational codes don't end the header phase; a second WriteHeader is ignored (Go logs it).
-        if ((code < 200 && code !== 101) || this.status) return {};
-        this.status = code;
-        return {};
-      },
-    },
-    Write: {
-      reply: emptyStruct,
-      handle: async (raw: unknown) => {
-        this.check();
-        const data = raw instanceof Uint8Array ? raw : new Uint8Array(0);
-        this.commit(data);
-        if (data.length > 0) await this.sink.write(data);
-        return {};
-      },
-    },
-  };
+  /** The response writer as net/rpc service `Plugin`. */
+  readonly service: Service = writerService(this);
+
+  headerMap(): HeaderMap {
+    return Object.fromEntries(this.header);
+  }
+
+  syncHeader(raw: unknown): object {
+    this.check();
+    const next = new Map<string, string[]>();
+    for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+      if (Array.isArray(v)) next.set(k, v.map(String));
+    }
+    this.header = next;
+    return {};
+  }
+
+  writeHeader(raw: unknown): object {
+    this.check();
+    const code = typeof raw === 'bigint' ? Number(raw) : Number(raw ?? 0);
+    if (code < 100 || code > 999) throw new Error('invalid http status code');
+    // Informational codes don't end the header phase; a second WriteHeader is ignored (Go logs it).
+    if ((code < 200 && code !== 101) || this.status) return {};
+    this.status = code;
+    return {};
+  }
+
+  async write(raw: unknown): Promise<object> {
+    this.check();
+    const data = raw instanceof Uint8Array ? raw : new Uint8Array(0);
+    this.commit(data);
+    if (data.length > 0) await this.sink.write(data);
+    return {};
+  }
 
   /** ServeHTTP returned: later calls fail, and the response is completed. */
   finish(): void {
@@ -144,6 +141,35 @@ export class ResponseWriterService {
   get headersSent(): boolean {
     return this.committed;
   }
+}
+
+// The service's methods are shared; each request's Method objects only point at
+// their writer (no closures are built per request).
+interface WriterMethod extends Method {
+  readonly writer: ResponseWriterService;
+}
+
+function headerHandle(this: WriterMethod): unknown {
+  return this.writer.headerMap();
+}
+function syncHeaderHandle(this: WriterMethod, raw: unknown): unknown {
+  return this.writer.syncHeader(raw);
+}
+function writeHeaderHandle(this: WriterMethod, raw: unknown): unknown {
+  return this.writer.writeHeader(raw);
+}
+function writeHandle(this: WriterMethod, raw: unknown): Promise<unknown> {
+  return this.writer.write(raw);
+}
+
+function writerService(writer: ResponseWriterService): Service {
+  const methods: Record<string, WriterMethod> = {
+    Header: {reply: headerType, writer, handle: headerHandle},
+    SyncHeader: {reply: emptyStruct, writer, handle: syncHeaderHandle},
+    WriteHeader: {reply: emptyStruct, writer, handle: writeHeaderHandle},
+    Write: {reply: emptyStruct, writer, handle: writeHandle},
+  };
+  return methods;
 }
 
 export interface ServeHTTPResult {

@@ -8,33 +8,66 @@ import type {HeaderMap, ResponseSink} from './serve-http.js';
 // Node computes these itself, or refuses them from a handler.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-connection']);
 
+/**
+ * Like Go's net/http response (its 2 KiB bufio.Writer before chunking): the
+ * head and the first bytes are held until they outgrow HOLD_LIMIT or the
+ * handler is done, and a response that fits goes out in one write with a
+ * Content-Length instead of chunked, in pieces.
+ */
+const HOLD_LIMIT = 4096;
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export class NodeResponseSink implements ResponseSink {
+  private status = 0;
+  private headers: HeaderMap = {};
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  /** The head went to the Node response: writes are streamed from here on. */
+  private streaming = false;
+
   constructor(private readonly res: ServerResponse) {}
 
   get headersSent(): boolean {
-    return this.res.headersSent;
+    return this.status !== 0 || this.res.headersSent;
   }
 
   writeHead(status: number, headers: HeaderMap): void {
-    if (this.res.headersSent || this.res.destroyed) return;
-    for (const [name, values] of Object.entries(headers)) {
-      if (HOP_BY_HOP.has(name.toLowerCase()) || values.length === 0) continue;
+    if (this.headersSent || this.res.destroyed) return;
+    this.status = status;
+    this.headers = headers;
+  }
+
+  private applyHead(contentLength: number | null): void {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    for (const name in this.headers) {
+      const values = this.headers[name]!;
+      if (values.length === 0 || HOP_BY_HOP.has(name.toLowerCase())) continue;
       try {
-        this.res.setHeader(name, values.length === 1 ? values[0]! : values);
+        res.setHeader(name, values.length === 1 ? values[0]! : values);
       } catch {
         // An invalid header name or value from the plugin is dropped, as a proxy would.
       }
     }
-    this.res.writeHead(status);
+    if (contentLength !== null && !res.hasHeader('content-length') && this.status >= 200 && this.status !== 204 && this.status !== 304) res.setHeader('Content-Length', contentLength);
+    res.writeHead(this.status || 200);
   }
 
   write(chunk: Uint8Array): Promise<void> {
     const res = this.res;
-    return new Promise((resolve, reject) => {
-      if (res.destroyed || res.writableEnded) {
-        reject(new Error('write: broken pipe'));
-        return;
+    if (res.destroyed || res.writableEnded) return Promise.reject(new Error('write: broken pipe'));
+    if (!this.streaming) {
+      if (this.heldBytes + chunk.length <= HOLD_LIMIT) {
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        return RESOLVED;
       }
+      this.streaming = true;
+      this.applyHead(null);
+      for (const c of this.held) res.write(c);
+      this.held = [];
+    }
+    return new Promise((resolve, reject) => {
       const onClose = (): void => {
         cleanup();
         reject(new Error('write: broken pipe'));
@@ -56,7 +89,16 @@ export class NodeResponseSink implements ResponseSink {
   }
 
   end(): void {
-    if (!this.res.writableEnded) this.res.end();
+    const res = this.res;
+    if (res.writableEnded) return;
+    if (this.streaming) {
+      res.end();
+      return;
+    }
+    const body = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.applyHead(body.length);
+    res.end(body);
   }
 }
 

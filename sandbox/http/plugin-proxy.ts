@@ -27,30 +27,58 @@ function remote(req: IncomingMessage): {ip: string; addr: string} {
   return {ip, addr: ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`};
 }
 
+const canonicalNames = new Map<string, string>();
+
+/** canonicalHeaderKey, remembered: the same few names arrive with every request. */
+function canonicalName(lower: string): string {
+  let name = canonicalNames.get(lower);
+  if (name === undefined) {
+    name = canonicalHeaderKey(lower);
+    if (canonicalNames.size < 1000) canonicalNames.set(lower, name);
+  }
+  return name;
+}
+
 /** Go keeps Host out of the header map, and joins nothing else. */
 function goHeaders(req: IncomingMessage): HeaderMap {
-  const out: HeaderMap = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (name === 'host' || !values) continue;
-    out[canonicalHeaderKey(name)] = [...values];
+  // No prototype: a header named __proto__ is just a header.
+  const out = Object.create(null) as HeaderMap;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (lower === 'host') continue;
+    const name = canonicalName(lower);
+    const values = out[name];
+    if (values) values.push(raw[i + 1]!);
+    else out[name] = [raw[i + 1]!];
   }
   return out;
 }
 
-/** The rewritten request, or null when `url` is not under this plugin's prefix. */
-export function forwardRequest(pluginId: string, req: IncomingMessage, session: Session | null, body: Readable = req): ForwardedRequest | null {
+function withoutAccessToken(params: URLSearchParams): string {
+  params.delete('access_token');
+  return params.toString();
+}
+
+/**
+ * The rewritten request, or null when `url` is not under this plugin's prefix.
+ * `parsedURL` is req.url already parsed (against any base) by the caller, who
+ * lets it go: its query loses access_token.
+ */
+export function forwardRequest(pluginId: string, req: IncomingMessage, session: Session | null, body: Readable = req, parsedURL?: URL): ForwardedRequest | null {
   const original = req.url ?? '/';
-  const parsed = new URL(original, 'http://sandbox.invalid');
+  const parsed = parsedURL ?? new URL(original, 'http://sandbox.invalid');
   const prefix = `/plugins/${pluginId}`;
   if (parsed.pathname !== prefix && !parsed.pathname.startsWith(`${prefix}/`)) return null;
   const headers = goHeaders(req);
   delete headers['Mattermost-User-Id'];
   delete headers['Mattermost-Plugin-Id'];
   delete headers['Referer'];
-  const cookies = Object.entries(parseCookies(req.headers.cookie)).filter(([k]) => k !== SESSION_COOKIE);
+  const cookies = req.headers.cookie ? Object.entries(parseCookies(req.headers.cookie)).filter(([k]) => k !== SESSION_COOKIE) : [];
   if (cookies.length) headers['Cookie'] = [cookies.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')];
   else delete headers['Cookie'];
-  parsed.searchParams.delete('access_token');
+  // Without a query there is nothing to drop or re-encode.
+  const search = parsed.search === '' ? '' : withoutAccessToken(parsed.searchParams);
   const {ip, addr} = remote(req);
   const context: Context = {
     RequestId: requestId(),
@@ -66,7 +94,6 @@ export function forwardRequest(pluginId: string, req: IncomingMessage, session: 
       context.SessionId = session.sessionId;
     }
   }
-  const search = parsed.searchParams.toString();
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     url: (parsed.pathname.slice(prefix.length) || '') + (search ? `?${search}` : ''),
@@ -79,8 +106,8 @@ export function forwardRequest(pluginId: string, req: IncomingMessage, session: 
   };
 }
 
-export async function proxyToPlugin(gateway: PluginGateway, req: IncomingMessage, res: ServerResponse, session: Session | null): Promise<void> {
-  const forwarded = forwardRequest(gateway.pluginId, req, session);
+export async function proxyToPlugin(gateway: PluginGateway, req: IncomingMessage, res: ServerResponse, session: Session | null, parsedURL?: URL): Promise<void> {
+  const forwarded = forwardRequest(gateway.pluginId, req, session, req, parsedURL);
   if (!forwarded) {
     res.writeHead(404, {'Content-Type': 'text/plain; charset=utf-8'}).end('404 page not found\n');
     return;
