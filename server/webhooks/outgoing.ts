@@ -40,6 +40,13 @@ export function requestHeaders(hook: OutgoingHook, contentType: string): Record<
   return {'Content-Type': contentType, Accept: 'application/json', 'User-Agent': USER_AGENT, ...hook.headers};
 }
 
+/**
+ * How old a channel read may be when it decides what fires. A channel turned
+ * private (or moved) stops public-only hooks within this time; Mattermost's own
+ * channel cache answers the same question with the same kind of delay.
+ */
+const FRESH_CHANNEL_MS = 1000;
+
 export class OutgoingDispatcher {
   private readonly users: LookupCache<User>;
   private readonly teams: LookupCache<Team>;
@@ -63,7 +70,7 @@ export class OutgoingDispatcher {
     // The index keeps only what matching needs; the whole hooks are read meanwhile too.
     index.prefetch(likely);
     const userPromise = this.users.get(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
-    const channel = await channels.fresh(post.ChannelId);
+    const channel = await channels.fresh(post.ChannelId, FRESH_CHANNEL_MS);
     const ctx = context(post, channel, event);
     const matches = await this.readable(index.match(ctx), channel);
     if (matches.length === 0) return 0;
