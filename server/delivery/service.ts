@@ -96,7 +96,9 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   const timeoutOf = (): number => (typeof options.timeoutMs === 'function' ? options.timeoutMs() : options.timeoutMs ?? 30_000);
   const log = new DeliveryLog(api, options.log);
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
-  const queue = new DurableQueue<Payload>(api, (rec) => attempt(rec), {...options, nodeId, now});
+  // The body dominates a job; hook, post and headers are a few KB at most.
+  const sizeOf = (p: unknown): number => ((p as Payload).body_b64?.length ?? 0) + 4096;
+  const queue = new DurableQueue<Payload>(api, (rec) => attempt(rec), {sizeOf, ...options, nodeId, now});
 
   // A burst of deliveries for one hook reads it once, not once per attempt.
   const hookCacheMs = options.hookCacheMs ?? 1000;

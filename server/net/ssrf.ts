@@ -36,6 +36,17 @@ export function ownInterfaceAddresses(now = Date.now()): string[] {
   return out;
 }
 
+// The own-address list is the same array for a few seconds: parse it once per array.
+const parsedOwnCache = new WeakMap<readonly string[], IPBytes[]>();
+function parsedOwn(list: readonly string[]): IPBytes[] {
+  let parsed = parsedOwnCache.get(list);
+  if (!parsed) {
+    parsed = list.map((a) => parseIP(a)).filter((a): a is IPBytes => a !== null);
+    parsedOwnCache.set(list, parsed);
+  }
+  return parsed;
+}
+
 export class ForbiddenAddressError extends Error {
   override name = 'ForbiddenAddressError';
   constructor(
@@ -112,16 +123,15 @@ export class SsrfGuard {
       if (addresses.length === 0) throw new ResolveError(`could not resolve ${host}: no addresses`);
     }
     const hostAllowed = !literal && this.allowList.allowsHost(host);
-    const own = this.ownAddresses()
-      .map((a) => parseIP(a))
-      .filter((a): a is IPBytes => a !== null);
+    let own: IPBytes[] | null = null;
+    const isOwn = (ip: IPBytes): boolean => (own ??= parsedOwn(this.ownAddresses())).some((o) => ipEqual(o, ip));
     // One bad address refuses the host: a name answering with both a public and a
     // private address is exactly how rebinding attacks get a foot in the door.
     for (const a of addresses) {
       const ip = parseIP(a.address);
       if (!ip) throw new ResolveError(`could not resolve ${host}: unusable address ${a.address}`);
       if (hostAllowed || this.allowList.allowsIP(ip)) continue;
-      const reason = internalReason(ip) ?? (own.some((o) => ipEqual(o, ip)) ? "this server's own address" : null);
+      const reason = internalReason(ip) ?? (isOwn(ip) ? "this server's own address" : null);
       if (reason) throw new ForbiddenAddressError(host, a.address, reason);
     }
     return addresses;
