@@ -27,7 +27,7 @@ export interface OutgoingOptions {
 
 const POSTERS = 16;
 /** The durable queue's jobs per node (server/delivery/queue.ts concurrency). */
-const QUEUE_CONCURRENCY = 64;
+const QUEUE_CONCURRENCY = 128;
 const WARMUP_ROUNDS = 1;
 const TARGET_RATE = 5000;
 const TARGET_P99_MS = 10;

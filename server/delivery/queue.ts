@@ -173,7 +173,7 @@ export class DurableQueue<T> {
     this.nodeId = options.nodeId;
     this.now = options.now ?? Date.now;
     this.shardCount = Math.max(1, options.shards ?? 16);
-    this.concurrency = Math.max(1, options.concurrency ?? 64);
+    this.concurrency = Math.max(1, options.concurrency ?? 128);
     this.perHook = Math.max(1, Math.min(this.concurrency, options.perHookConcurrency ?? Math.ceil(this.concurrency * 0.75)));
     this.leaseSeconds = Math.max(1, Math.ceil(options.leaseSeconds ?? 30));
     this.scanIntervalMs = options.scanIntervalMs ?? 1000;

@@ -58,8 +58,8 @@ export const nodeConnector: Connector = ({url, address, method, headers, signal}
 
 const AGENT_OPTIONS = {
   keepAlive: true,
-  maxSockets: 64,
-  maxFreeSockets: 64,
+  maxSockets: 128,
+  maxFreeSockets: 128,
   // Below the 5 s most servers keep an idle connection, so a reused one is rarely closed under us.
   timeout: 4000,
   scheduling: 'lifo',
