@@ -4,10 +4,9 @@ import {call, createOutgoing, makeWorld} from '../http/test-kit.js';
 import type {PluginAPI} from '../mattermost/api.js';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import type {Post} from '../mattermost/model.js';
-import type {DeliveryService, OutgoingJob} from './delivery.js';
 import {IndexSync} from './index-sync.js';
 import {HookStore, hookKey} from './store.js';
-import {makeHook} from './test-fixtures.js';
+import {makeHook, RecordingDelivery} from './test-fixtures.js';
 import {RegexRunner} from './safe-regex.js';
 import {TriggerIndex} from './trigger-index.js';
 
@@ -101,30 +100,9 @@ describe('loading every outgoing hook', () => {
   });
 });
 
-/** A delivery service that only records jobs. */
-class Recorder implements DeliveryService {
-  readonly jobs: OutgoingJob[] = [];
-  async deliver(job: OutgoingJob): Promise<string> {
-    this.jobs.push(job);
-    return `d${this.jobs.length}`;
-  }
-  async list(): Promise<never[]> {
-    return [];
-  }
-  async get(): Promise<null> {
-    return null;
-  }
-  async replay(): Promise<string> {
-    return '';
-  }
-  async stats(): Promise<{buckets: never[]}> {
-    return {buckets: []};
-  }
-}
-
 describe('dispatch with compact index records', () => {
   it('sends with the hook as stored now, including changes this node has not heard of', async () => {
-    const rec = new Recorder();
+    const rec = new RecordingDelivery();
     const w = await makeWorld({plugin: {delivery: () => rec}});
     const post = async (message: string): Promise<void> => {
       const saved = await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: message} as Post);

@@ -6,37 +6,17 @@ import type {Post} from '../mattermost/model.js';
 import {call, createOutgoing, makeWorld, type World} from '../http/test-kit.js';
 import {durableDelivery} from '../plugin.js';
 import type {HookService} from './service.js';
-import type {DeliveryService, OutgoingJob} from './delivery.js';
-
-/** A delivery service that only records jobs. */
-class Recorder implements DeliveryService {
-  readonly jobs: OutgoingJob[] = [];
-  async deliver(job: OutgoingJob): Promise<string> {
-    this.jobs.push(job);
-    return `d${this.jobs.length}`;
-  }
-  async list(): Promise<never[]> {
-    return [];
-  }
-  async get(): Promise<null> {
-    return null;
-  }
-  async replay(): Promise<string> {
-    return '';
-  }
-  async stats(): Promise<{buckets: never[]}> {
-    return {buckets: []};
-  }
-}
+import type {OutgoingJob} from './delivery.js';
+import {RecordingDelivery} from './test-fixtures.js';
 
 const payloadOf = (job: OutgoingJob): Record<string, unknown> => JSON.parse(new TextDecoder().decode(job.body)) as Record<string, unknown>;
 
 describe('outgoing dispatch', () => {
   let w: World;
-  let rec: Recorder;
+  let rec: RecordingDelivery;
 
   beforeEach(async () => {
-    rec = new Recorder();
+    rec = new RecordingDelivery();
     w = await makeWorld({plugin: {delivery: () => rec}});
   });
 
@@ -154,7 +134,7 @@ describe('outgoing dispatch', () => {
 
   it('the delivery engine can switch a hook off, with a reason its managers see', async () => {
     let service: HookService | null = null;
-    const r = new Recorder();
+    const r = new RecordingDelivery();
     const world = await makeWorld({plugin: {delivery: (deps) => ((service = deps.service), r)}});
     const hook = await createOutgoing(world, {trigger_words: ['go']});
     await service!.setOutgoingEnabled(String(hook.id), false, 'The callback answered 410 Gone.');

@@ -1,5 +1,6 @@
 // Hooks for tests: complete, valid, native-behaving unless told otherwise.
 
+import type {DeliveryService, OutgoingJob} from './delivery.js';
 import {newId} from './ids.js';
 import {defaultMatch, type OutgoingHook} from './model.js';
 
@@ -35,3 +36,23 @@ export function makeHook(over: Partial<OutgoingHook> = {}): OutgoingHook {
   };
 }
 
+/** A delivery service that only records jobs. */
+export class RecordingDelivery implements DeliveryService {
+  readonly jobs: OutgoingJob[] = [];
+  async deliver(job: OutgoingJob): Promise<string> {
+    this.jobs.push(job);
+    return `d${this.jobs.length}`;
+  }
+  async list(): Promise<never[]> {
+    return [];
+  }
+  async get(): Promise<null> {
+    return null;
+  }
+  async replay(): Promise<string> {
+    return '';
+  }
+  async stats(): Promise<{buckets: never[]}> {
+    return {buckets: []};
+  }
+}
