@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
-import {JOB_PREFIX, LEASE_PREFIX} from './queue.js';
+import {JOB_PREFIX, LEASE_PREFIX, SHARD_PREFIX} from './queue.js';
 import {createDurableDeliveryService, type DurableDeliveryService} from './service.js';
 import {closeReceivers, fakeClock, httpSender, makeHook, sleep, startReceiver, waitFor} from './testdata/support.js';
 import type {DeliveryHook, OutgoingJob, Send} from './types.js';
@@ -233,5 +233,42 @@ describe('durable queue: groups', () => {
     await b.poll();
     assert.deepEqual(await b.pendingIds(), []);
     assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')), []);
+  });
+});
+
+describe('durable queue: sending while the group is written', () => {
+  it('starts a job before its group is stored, records it only after, and fails the enqueue if the write fails', async () => {
+    const mm = new MemoryMattermost();
+    let release: () => void = () => undefined;
+    let failWrite = false;
+    const api = Object.create(mm) as MemoryMattermost;
+    api.kvSet = async (key, value) => {
+      if (key.startsWith(JOB_PREFIX)) {
+        await new Promise<void>((r) => (release = r));
+        if (failWrite) throw new Error('store unavailable');
+      }
+      return mm.kvSet(key, value);
+    };
+    const sent: string[] = [];
+    const s = createDurableDeliveryService({api, nodeId: 'n', send: async (req) => (sent.push(req.headers['X-Hookbridge-Delivery'] ?? ''), {status: 200, headers: {}, body: new Uint8Array(), latencyMs: 1})});
+    s.start();
+    stopAll.push(s);
+    let resolved = false;
+    const delivered = s.deliver(job(makeHook(), 'http://127.0.0.1:9/', 1)).then((id) => ((resolved = true), id));
+    await waitFor(() => sent.length === 1, 2000, 'the send, before the group is stored');
+    assert.equal(resolved, false, 'not acknowledged before it is durable');
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_d_')), [], 'no outcome recorded yet');
+    release();
+    const id = await delivered;
+    assert.equal(sent[0], id);
+    await waitFor(() => ![...mm.kv.keys()].some((k) => k.startsWith(JOB_PREFIX)), 2000, 'the finished group to go');
+
+    failWrite = true;
+    const failing = s.deliver(job(makeHook(), 'http://127.0.0.1:9/', 2));
+    await waitFor(() => sent.length === 2, 2000, 'the second send');
+    release();
+    await assert.rejects(failing, /store unavailable/);
+    await sleep(20);
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX) || k.startsWith('dq_d_') || k.startsWith(SHARD_PREFIX)), [], 'nothing of the failed group is stored');
   });
 });

@@ -113,6 +113,8 @@ interface Owned {
   checkpoint: Promise<void> | null;
   checkpointAgain: boolean;
   indexed: Promise<void>;
+  /** The group's record and lease are written (at once for claimed groups). */
+  stored: Promise<void>;
   released: boolean;
 }
 
@@ -246,19 +248,24 @@ export class DurableQueue<T> {
     const now = this.now();
     const group: GroupRecord<T> = {v: 2, id: newId(), due: now, created_at: now, jobs: batch.map((w) => w.rec)};
     const lease = this.leaseValue();
-    try {
-      const [, leased] = await Promise.all([
-        this.api.kvSet(JOB_PREFIX + group.id, encodeJSON(group)),
-        this.api.kvSetWithOptions(LEASE_PREFIX + group.id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}),
-      ]);
+    const stored = Promise.all([
+      this.api.kvSet(JOB_PREFIX + group.id, encodeJSON(group)),
+      this.api.kvSetWithOptions(LEASE_PREFIX + group.id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}),
+    ]).then(([, leased]) => {
       if (!leased) throw new Error('the lease of a new group was taken');
+    });
+    // Sending starts while the group is written: no other node can see it before its index
+    // entry, which follows the record. An outcome is only recorded once the record is stored,
+    // and enqueue only resolves then: a job the caller was told is queued is durable.
+    const owned = this.adopt(group, lease, new Uint8Array(Math.ceil(group.jobs.length / 8)), stored);
+    try {
+      await stored;
     } catch (err) {
+      this.forgetOwned(owned);
       void this.api.kvDelete(JOB_PREFIX + group.id).catch(() => undefined);
       for (const w of batch) w.reject(err);
       return;
     }
-    // Sending may begin before the index entry lands: the lease keeps others off.
-    const owned = this.adopt(group, lease, new Uint8Array(Math.ceil(group.jobs.length / 8)));
     // Without its index entry the group is still stored; the start-up sweep finds it after a crash.
     await owned.indexed.catch((err: unknown) => this.warn('indexing a new group failed', err, group.id));
     for (const w of batch) w.resolve(w.rec);
@@ -428,7 +435,7 @@ export class DurableQueue<T> {
       }
       const done = new Uint8Array(Math.ceil(group.jobs.length / 8));
       if (doneRaw) done.set(Buffer.from(Buffer.from(doneRaw).toString('utf8'), 'base64').subarray(0, done.length));
-      const owned = this.adopt(group, lease, done, false);
+      const owned = this.adopt(group, lease, done);
       if (owned.open === 0) await this.finish(owned);
     } catch (err) {
       this.warn('claiming a group failed', err, id);
@@ -438,9 +445,16 @@ export class DurableQueue<T> {
   }
 
   /** Takes a leased group's unfinished jobs into the scheduler. */
-  private adopt(group: GroupRecord<T>, lease: Uint8Array, done: Uint8Array, fresh = true): Owned {
-    const owned: Owned = {id: group.id, lease, size: group.jobs.length, done, open: 0, checkpointed: !fresh, failed: 0, running: 0, checkpoint: null, checkpointAgain: false, indexed: Promise.resolve(), released: false};
-    if (fresh) owned.indexed = this.index(group.id, group.due, group.jobs[0]?.hook_id ?? '');
+  /** `stored`: for a group being written by this node, settles when its record and lease are. */
+  private adopt(group: GroupRecord<T>, lease: Uint8Array, done: Uint8Array, stored?: Promise<void>): Owned {
+    const fresh = stored !== undefined;
+    const owned: Owned = {id: group.id, lease, size: group.jobs.length, done, open: 0, checkpointed: !fresh, failed: 0, running: 0, checkpoint: null, checkpointAgain: false, indexed: Promise.resolve(), stored: stored ?? Promise.resolve(), released: false};
+    // Handled by commit(); the index entry only ever follows a stored record.
+    owned.stored.catch(() => undefined);
+    if (fresh) {
+      owned.indexed = owned.stored.then(() => this.index(group.id, group.due, group.jobs[0]?.hook_id ?? ''));
+      owned.indexed.catch(() => undefined);
+    }
     group.jobs.forEach((rec, pos) => {
       if (isSet(done, pos)) return;
       owned.open++;
@@ -486,6 +500,7 @@ export class DurableQueue<T> {
     let recorded = false;
     if (result) {
       try {
+        await g.stored;
         // A retry is stored before this attempt counts as finished: a crash in between sends it again, never loses it.
         if (result.kind === 'retry') await this.writeWaiting({...e.rec, attempt: e.rec.attempt + 1, due: result.due});
         setBit(g.done, e.pos);
