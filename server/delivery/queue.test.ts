@@ -272,3 +272,22 @@ describe('durable queue: sending while the group is written', () => {
     assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX) || k.startsWith('dq_d_') || k.startsWith(SHARD_PREFIX)), [], 'nothing of the failed group is stored');
   });
 });
+
+describe('durable queue: what a job stores', () => {
+  it('keeps no copy of the hook (nor its secret) when attempts read the hook anyway', async () => {
+    const mm = new MemoryMattermost();
+    const hook = makeHook({signing_secret: 'hbs_not_in_the_queue'});
+    const withGetHook = createDurableDeliveryService({api: mm, nodeId: 'n', send: () => new Promise(() => undefined), getHook: async () => hook});
+    await withGetHook.deliver(job(hook, 'http://127.0.0.1:9/', 1));
+    const stored = [...mm.kv.entries()].filter(([k]) => k.startsWith(JOB_PREFIX)).map(([, v]) => Buffer.from(v.value).toString());
+    assert.equal(stored.length, 1);
+    assert.equal((JSON.parse(stored[0]!) as {jobs: {payload: {hook?: unknown}}[]}).jobs[0]!.payload.hook, undefined);
+    assert.ok(!stored[0]!.includes('hbs_not_in_the_queue'));
+
+    const mm2 = new MemoryMattermost();
+    const without = createDurableDeliveryService({api: mm2, nodeId: 'n', send: () => new Promise(() => undefined)});
+    await without.deliver(job(hook, 'http://127.0.0.1:9/', 1));
+    const kept = [...mm2.kv.entries()].filter(([k]) => k.startsWith(JOB_PREFIX)).map(([, v]) => JSON.parse(Buffer.from(v.value).toString()) as {jobs: {payload: {hook?: {id: string}}}[]});
+    assert.equal(kept[0]!.jobs[0]!.payload.hook?.id, hook.id, 'without getHook the queued copy is what attempts use');
+  });
+});

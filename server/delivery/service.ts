@@ -76,7 +76,11 @@ interface JobPayload<H extends DeliveryHook, P extends DeliveryPost> {
   body_b64: string;
   event: OutgoingJob['event'];
   post: P;
-  hook: H;
+  /**
+   * The hook as queued, kept only without getHook: with it every attempt reads the
+   * hook anyway, and a post matching 100 hooks would otherwise store 100 copies.
+   */
+  hook?: H;
   /** Fixed attempts (test deliveries); otherwise the hook's current max_attempts applies. */
   max_attempts?: number;
   /** Counts towards auto-disable and reaches onResponse (not for test deliveries). */
@@ -115,14 +119,17 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   }
 
   async function currentHook(rec: QueueRecord<Payload>): Promise<H | null | 'disabled'> {
-    if (!deps.getHook) return rec.payload.hook;
+    if (!deps.getHook) return rec.payload.hook ?? null;
     try {
       const hook = await loadHook(rec.hook_id);
       if (!hook) return null;
       return hook.enabled === false ? 'disabled' : hook;
     } catch (err) {
-      api.logWarn('Hookbridge: could not load the hook; using its queued copy', {hook_id: rec.hook_id, error: err instanceof Error ? err.message : String(err)});
-      return rec.payload.hook;
+      const copy = rec.payload.hook;
+      api.logWarn(copy ? 'Hookbridge: could not load the hook; using its queued copy' : 'Hookbridge: could not load the hook; the delivery waits for another try', {hook_id: rec.hook_id, error: err instanceof Error ? err.message : String(err)});
+      // Unrecorded, the job is taken up again once its group's lease lapses.
+      if (!copy) throw err;
+      return copy;
     }
   }
 
@@ -145,11 +152,15 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     const number = rec.attempt + 1;
     const hook = await currentHook(rec);
     const body = Buffer.from(p.body_b64, 'base64');
-    // The record goes with its job if a crash took it along before it was written.
-    const rebuild = (): CreateInput => {
-      const job = toJob(p, typeof hook === 'object' && hook ? hook : p.hook, body);
-      return {id: rec.id, job, headers: baseHeaders(job, job.hook), createdAt: rec.created_at};
-    };
+    // The record goes with its job if a crash took it along before it was written
+    // (not for a deleted hook, whose log is gone with it).
+    const logHook = typeof hook === 'object' && hook ? hook : p.hook;
+    const rebuild = logHook
+      ? (): CreateInput => {
+          const job = toJob(p, logHook, body);
+          return {id: rec.id, job, headers: baseHeaders(job, job.hook), createdAt: rec.created_at};
+        }
+      : undefined;
     if (hook === null || hook === 'disabled') {
       const error = hook === null ? 'the hook was deleted' : 'the hook is disabled';
       await log.recordAttempt(rec.id, {status: 'failed', attempt: rec.attempt, at: now(), error}, rebuild);
@@ -220,7 +231,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
       body_b64: Buffer.from(job.body).toString('base64'),
       event: job.event,
       post: job.post,
-      hook: job.hook,
+      ...(deps.getHook ? {} : {hook: job.hook}),
       ...(extra.maxAttempts ? {max_attempts: extra.maxAttempts} : {}),
       counts: extra.counts,
     };
