@@ -1,4 +1,5 @@
-// npm run bench [-- --only gob,rpc] [-- --quick]   (suites: match gob rpc incoming outgoing memory)
+// npm run bench [-- --only gob,rpc] [-- --quick] [-- --levels=100]   (suites: match gob rpc incoming outgoing memory;
+// --levels picks the hook counts of outgoing and the concurrencies of incoming)
 // Runs the benchmarks, prints a table and writes bench/results.json.
 import {writeFileSync} from 'node:fs';
 import {cpus, loadavg, totalmem} from 'node:os';
@@ -14,13 +15,15 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+const levelsArg = args.find((a) => a.startsWith('--levels='))?.slice(9);
+const levels = (fallback: number[]): number[] => (levelsArg ? levelsArg.split(',').map(Number).filter((n) => n > 0) : fallback);
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ['match', () => matchBench({sizes: [10, 1000, 100000], runs: quick ? 3 : 5})],
   ['gob', () => gobBench({n: quick ? 5000 : 50000, runs: quick ? 3 : 5})],
   ['rpc', () => rpcBench({n: quick ? 2000 : 20000, runs: quick ? 3 : 5, levels: [1, 16]})],
-  ['incoming', () => incomingBench({levels: [1, 64], requests: (c) => (c === 1 ? (quick ? 500 : 1500) : quick ? 2000 : 3500), runs: quick ? 3 : 5, warmup: quick ? 2000 : 4000})],
-  ['outgoing', () => outgoingBench({levels: [1, 10, 100], runs: quick ? 3 : 5, deliveries: quick ? 1000 : 4000, unloadedDeliveries: quick ? 30 : 300, sustainedMs: quick ? 1000 : 2000})],
+  ['incoming', () => incomingBench({levels: levels([1, 64]), requests: (c) => (c === 1 ? (quick ? 500 : 1500) : quick ? 2000 : 3500), runs: quick ? 3 : 5, warmup: quick ? 2000 : 4000})],
+  ['outgoing', () => outgoingBench({levels: levels([1, 10, 100]), runs: quick ? 3 : 5, deliveries: quick ? 1000 : 4000, unloadedDeliveries: quick ? 30 : 300, sustainedMs: quick ? 1000 : 2000})],
   ['memory', () => memoryBench({hooks: 100000, runs: quick ? 2 : 3, idleMs: quick ? 2000 : 4000})],
 ];
 
