@@ -33,6 +33,36 @@ describe('KV helpers', () => {
     assert.equal(await mm.kvGet('x'), null);
   });
 
+  it('with remember, writes a key it alone changes without reading it, and notices when another node did', async () => {
+    const mm = new MemoryMattermost();
+    const mine = new CasBatcher<number[]>(mm, {remember: 8});
+    const other = new CasBatcher<number[]>(mm);
+    await mine.update('k', (l) => [...(l ?? []), 1]);
+    const reads = mm.callsTo('KVGet').length;
+    await mine.update('k', (l) => [...(l ?? []), 2]);
+    await mine.update('k', (l) => [...(l ?? []), 3]);
+    assert.equal(mm.callsTo('KVGet').length, reads, 'no read between its own writes');
+    assert.deepEqual(await mine.read('k'), [1, 2, 3]);
+    await other.update('k', (l) => [...(l ?? []), 9]);
+    await mine.update('k', (l) => [...(l ?? []), 4]);
+    assert.deepEqual(decodeJSON<number[]>(await mm.kvGet('k')), [1, 2, 3, 9, 4]);
+    // A change that keeps the remembered value still checks the store.
+    await other.update('k', () => [7]);
+    await mine.update('k', (l) => l);
+    assert.deepEqual(await mine.read('k'), [7]);
+  });
+
+  it('with remember, keeps at most that many keys', async () => {
+    const mm = new MemoryMattermost();
+    const b = new CasBatcher<number>(mm, {remember: 2});
+    for (const k of ['a', 'b', 'c']) await b.update(k, () => 1);
+    const reads = mm.callsTo('KVGet').length;
+    await b.update('a', () => 2);
+    assert.equal(mm.callsTo('KVGet').length, reads + 1, 'the oldest key was forgotten');
+    await b.update('c', () => 2);
+    assert.equal(mm.callsTo('KVGet').length, reads + 1);
+  });
+
   it('makes unique ids that sort in creation order', () => {
     const ids = Array.from({length: 2000}, () => newId());
     assert.equal(new Set(ids).size, ids.length);

@@ -5,6 +5,10 @@
 // and go in the next one. On a lost race it re-reads and re-applies every queued
 // change, so changes must be functions of the current value (never of a value
 // read earlier). A change returning null deletes the key.
+//
+// With `remember`, the value this node last wrote to a key stands in for the
+// read of the next round (the compare-and-set still checks it), so a key that
+// only this node writes costs one call per round instead of two.
 
 import {randomBytes} from 'node:crypto';
 import type {PluginAPI} from '../mattermost/api.js';
@@ -72,12 +76,16 @@ export interface CasBatcherOptions {
   expireInSeconds?: (key: string) => number | undefined;
   /** Lost races before the waiting changes fail. */
   maxAttempts?: number;
+  /** How many keys' last written values to keep as the next round's expected value (default none). */
+  remember?: number;
 }
 
 export class CasBatcher<T> {
   private readonly waiting = new Map<string, Waiting<T>[]>();
   private readonly flushing = new Set<string>();
   private readonly maxAttempts: number;
+  /** Last value written per key, most recently used last; null for a key known absent. */
+  private readonly known = new Map<string, Uint8Array | null>();
 
   constructor(
     private readonly api: PluginAPI,
@@ -110,26 +118,55 @@ export class CasBatcher<T> {
     }
   }
 
+  /** The key's current value as far as this node knows: its own last write, else a read. */
+  async read(key: string): Promise<T | null> {
+    const known = this.known.get(key);
+    return decodeJSON<T>(known !== undefined ? known : await this.api.kvGet(key));
+  }
+
   private async commit(key: string, batch: Waiting<T>[]): Promise<void> {
     try {
       for (let attempt = 1; ; attempt++) {
-        const raw = await this.api.kvGet(key);
+        const known = this.known.get(key);
+        const trusted = known === undefined;
+        const raw = trusted ? await this.api.kvGet(key) : known;
         let value = decodeJSON<T>(raw);
         for (const w of batch) value = w.change(value);
         const next = value === null ? null : encodeJSON(value);
         const unchanged = next === null ? raw === null : raw !== null && Buffer.from(raw).equals(next);
         const expireInSeconds = this.options.expireInSeconds?.(key);
-        if (unchanged || (await this.api.kvSetWithOptions(key, next, {atomic: true, oldValue: raw, ...(expireInSeconds ? {expireInSeconds} : {})}))) {
+        // Nothing to write is only certain on a value just read; a remembered one is checked by writing.
+        if (unchanged && trusted) {
           for (const w of batch) w.resolve();
           return;
         }
+        if (await this.api.kvSetWithOptions(key, next, {atomic: true, oldValue: raw, ...(expireInSeconds ? {expireInSeconds} : {})})) {
+          this.remember(key, next);
+          for (const w of batch) w.resolve();
+          return;
+        }
+        this.known.delete(key);
         if (attempt >= this.maxAttempts) throw new Error(`too many concurrent updates of ${key}`);
         // Fold in what arrived meanwhile: one round then serves everyone.
         batch.push(...this.take(key));
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
       }
     } catch (err) {
+      this.known.delete(key);
       for (const w of batch) w.reject(err);
     }
+  }
+
+  private remember(key: string, raw: Uint8Array | null): void {
+    const max = this.options.remember ?? 0;
+    if (max <= 0) return;
+    this.known.delete(key);
+    this.known.set(key, raw);
+    if (this.known.size > max) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /** Drops what this node remembers of a key (e.g. after deleting it directly). */
+  forget(key: string): void {
+    this.known.delete(key);
   }
 }

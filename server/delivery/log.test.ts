@@ -119,22 +119,27 @@ describe('delivery log', () => {
     await receiver.close();
   });
 
-  it('publishes status changes to the hook team, coalesced per flush and without bodies', async () => {
+  it('publishes status changes to each team, coalesced per flush and without bodies', async () => {
     let n = 0;
     const t = stubService(async () => (++n === 1 ? ok(5, 502) : ok()));
     const hook = makeHook({team_id: 'teamX'});
+    const second = makeHook({id: 'hook2', team_id: 'teamX'});
+    const elsewhere = makeHook({id: 'hook3', team_id: 'teamY'});
     const id = await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
     // Nothing is published until the log flushes: pending and retrying fold into one event.
     assert.equal(t.mm.events.filter((e) => e.event === 'delivery').length, 0);
     await t.service.poll();
     t.clock.advance(5_000);
     const other = await t.service.deliver(job(hook, 'http://127.0.0.1:9/y'));
+    const sibling = await t.service.deliver(job(second, 'http://127.0.0.1:9/z'));
+    const far = await t.service.deliver(job(elsewhere, 'http://127.0.0.1:9/w'));
     await t.service.poll();
     const events = t.mm.events.filter((e) => e.event === 'delivery');
-    const shown = events.map((e) => [(e.payload.deliveries as Delivery[]).map((d) => [d.id, d.status]).sort(), e.payload.hook_id, e.broadcast.TeamId]);
+    const shown = events.map((e) => [e.broadcast.TeamId, (e.payload.deliveries as Delivery[]).map((d) => [d.id, d.hook_id, d.status]).sort()]).sort();
     assert.deepEqual(shown, [
-      [[[id, 'retrying']], 'hook1', 'teamX'],
-      [[[id, 'succeeded'], [other, 'succeeded']].sort(), 'hook1', 'teamX'],
+      ['teamX', [[id, 'hook1', 'retrying']]],
+      ['teamX', [[id, 'hook1', 'succeeded'], [other, 'hook1', 'succeeded'], [sibling, 'hook2', 'succeeded']].sort()],
+      ['teamY', [[far, 'hook3', 'succeeded']]],
     ]);
     for (const e of events) {
       for (const d of e.payload.deliveries as Delivery[]) {

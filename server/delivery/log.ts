@@ -8,10 +8,10 @@
 //   ds_<hookId>_<hour>       HourStats for that hour (hour = ms / 3 600 000),
 //                            expiring after a day and a bit
 // Bodies are kept up to maxBodyBytes each; request header values that
-// authenticate are redacted. Status changes are published to the hook's team as
-// the `delivery` WebSocket event (custom_hookbridge_delivery for clients):
-// {hook_id, deliveries: [summary without bodies, …]}, the latest state of each
-// delivery that changed since the last event.
+// authenticate are redacted. Status changes are published to each team as one
+// `delivery` WebSocket event (custom_hookbridge_delivery for clients):
+// {deliveries: [summary without bodies, with its hook_id, …]}, the latest state
+// of each delivery that changed since the last event, at most 50 per hook.
 //
 // Writing is cheap on purpose, since every delivery passes here: this node keeps
 // the records it is working on in memory and writes each with one plain set (only
@@ -34,6 +34,11 @@ export const LOG_INDEX_PREFIX = 'dlx_';
 export const STATS_PREFIX = 'ds_';
 const STATS_TTL_SECONDS = 26 * 3600;
 const MAX_ATTEMPTS_KEPT = 20;
+const REMEMBERED_KEYS = 1024;
+/** Hooks whose index is written at the same time: the rest wait, so a flush never holds the event loop for long. */
+const FLUSH_PARALLEL_HOOKS = 8;
+/** Deliveries per WebSocket event and hook: a page shows 50. */
+const EVENT_DELIVERIES_PER_HOOK = 50;
 
 /** What a replay needs; stays on the server. */
 export interface ReplaySource {
@@ -128,8 +133,10 @@ export class DeliveryLog {
     this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
     this.flushMs = options.flushMs ?? 250;
     this.pendingWriteMs = options.pendingWriteMs ?? 1000;
-    this.index = new CasBatcher(api);
-    this.statsKV = new CasBatcher(api, {expireInSeconds: () => STATS_TTL_SECONDS});
+    // Each hook's index and statistics are mostly written by the node delivering for it:
+    // what it wrote last is the expected value of its next write, with no read in between.
+    this.index = new CasBatcher(api, {remember: REMEMBERED_KEYS});
+    this.statsKV = new CasBatcher(api, {expireInSeconds: () => STATS_TTL_SECONDS, remember: REMEMBERED_KEYS});
   }
 
   /** Records a new pending delivery and lists it first in its hook's log. */
@@ -255,8 +262,15 @@ export class DeliveryLog {
     const ids = (decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? []).map(([id]) => id);
     await Promise.all(ids.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
     await this.api.kvDelete(LOG_INDEX_PREFIX + hookId);
+    this.index.forget(LOG_INDEX_PREFIX + hookId);
     const current = Math.floor(nowMs / HOUR_MS);
-    await Promise.all(Array.from({length: 27}, (_, i) => this.api.kvDelete(`${STATS_PREFIX}${hookId}_${current - 26 + i}`)));
+    await Promise.all(
+      Array.from({length: 27}, async (_, i) => {
+        const key = `${STATS_PREFIX}${hookId}_${current - 26 + i}`;
+        await this.api.kvDelete(key);
+        this.statsKV.forget(key);
+      }),
+    );
   }
 
   /** Writes everything held back: index entries, statistics, long-pending records, events. */
@@ -319,7 +333,7 @@ export class DeliveryLog {
     try {
       // Records that will fall off go first: a crash midway then leaves entries
       // without records (skipped when listing), never records nothing lists.
-      const current = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+      const current = (await this.index.read(LOG_INDEX_PREFIX + hookId)) ?? [];
       early = mergeEntries(current, entries, this.maxPerHook).dropped;
       await this.deleteDropped(early);
       await this.index.update(LOG_INDEX_PREFIX + hookId, (list) => {
@@ -386,23 +400,30 @@ export class DeliveryLog {
     }
     if (this.unwritten.size) this.schedule();
 
-    for (const hookId of [...this.indexAdds.keys()]) work.push(this.flushIndexOf(hookId));
-
-    const stats = [...this.statsAdds];
-    this.statsAdds.clear();
-    for (const [key, delta] of stats) work.push(this.statsKV.update(key, (s) => mergeStats(s, delta)));
-
-    const events = [...this.events];
+    // One event per team for everything that changed: a client applies each delivery to its hook.
+    const byTeam = new Map<string, Delivery[]>();
+    for (const e of this.events.values()) {
+      const list = byTeam.get(e.teamId) ?? [];
+      // Older changes of the same moment would be overwritten on screen anyway.
+      for (const d of [...e.byId.values()].slice(-EVENT_DELIVERIES_PER_HOOK)) list.push(d);
+      byTeam.set(e.teamId, list);
+    }
     this.events.clear();
-    for (const [hookId, e] of events) {
-      // A page shows 50: older changes of the same moment would be overwritten on screen anyway.
-      const deliveries = [...e.byId.values()].slice(-50).map((d) => plain(d));
+    for (const [teamId, deliveries] of byTeam) {
       work.push(
-        this.api.publishWebSocketEvent('delivery', {hook_id: hookId, deliveries}, {TeamId: e.teamId}).catch((err: unknown) => {
-          this.api.logWarn('Hookbridge: could not publish delivery updates', {hook_id: hookId, error: err instanceof Error ? err.message : String(err)});
+        this.api.publishWebSocketEvent('delivery', {deliveries: plain(deliveries)}, {TeamId: teamId}).catch((err: unknown) => {
+          this.api.logWarn('Hookbridge: could not publish delivery updates', {team_id: teamId, error: err instanceof Error ? err.message : String(err)});
         }),
       );
     }
+
+    const hooks = [...this.indexAdds.keys()];
+    const stats = [...this.statsAdds];
+    this.statsAdds.clear();
+    work.push(
+      eachLimited(hooks, FLUSH_PARALLEL_HOOKS, (hookId) => this.flushIndexOf(hookId)),
+      eachLimited(stats, FLUSH_PARALLEL_HOOKS, ([key, delta]) => this.statsKV.update(key, (s) => mergeStats(s, delta))),
+    );
     const results = await Promise.allSettled(work);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -469,8 +490,26 @@ export class DeliveryNotFoundError extends AppError {
 }
 
 /** Removes undefined values, which the plugin RPC cannot carry. */
-function plain<T>(value: T): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+function plain<T>(value: T): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+/** Runs `fn` on every item, at most `limit` at a time; rejects with the first failure once all have run. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: {err: unknown} | null = null;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= {err};
+      }
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
+  if (failure) throw (failure as {err: unknown}).err;
 }
 
 function publicView(rec: StoredDelivery): Delivery {

@@ -211,9 +211,10 @@ export type HookChangedEvent = {
     action: 'created' | 'updated' | 'deleted';
 };
 
-/** Payload of custom_hookbridge_delivery: the latest state of the deliveries that changed. */
+/** Payload of custom_hookbridge_delivery: the latest state of the deliveries that changed, of one team's hooks. */
 export type DeliveryEvent = {
-    hook_id: string;
+    /** Sent by older servers, whose events carried one hook's deliveries. */
+    hook_id?: string;
     deliveries?: Delivery[];
     delivery?: Delivery;
 };

@@ -70,6 +70,16 @@ describe('websocket handlers', () => {
         expect(shown.find((d) => d.id === 'a')?.status).toBe('succeeded');
     });
 
+    test("a team's delivery event updates each delivery's own hook", () => {
+        const {store, like} = storeFor();
+        store.dispatch({type: ActionTypes.RECEIVED_DELIVERIES, hookId: 'out1', append: false, data: [makeDelivery({id: 'a', hook_id: 'out1', status: 'pending'})]});
+        store.dispatch({type: ActionTypes.RECEIVED_DELIVERIES, hookId: 'out2', append: false, data: []});
+        handleDelivery(like)({event: '', data: {deliveries: [makeDelivery({id: 'a', hook_id: 'out1', status: 'succeeded'}), makeDelivery({id: 'b', hook_id: 'out2', created_at: 2e12})]}});
+        const state = getPluginState(store.getState());
+        expect(state.deliveries.out1.map((d) => [d.id, d.status])).toEqual([['a', 'succeeded']]);
+        expect(state.deliveries.out2.map((d) => d.id)).toEqual(['b']);
+    });
+
     test('open_dialog dispatches OPEN_DIALOG', () => {
         const {store, like} = storeFor();
         const dialog = {title: 'Hi', elements: []};
