@@ -3,6 +3,7 @@ import {fork, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
+import {DeliveryLog} from './log.js';
 import {JOB_PREFIX, SHARD_PREFIX} from './queue.js';
 import {serveApi} from './testdata/ipc-api.js';
 import {closeReceivers, sleep, startReceiver, waitFor} from './testdata/support.js';
@@ -70,10 +71,9 @@ describe('durable queue: a node killed mid-delivery', () => {
     assert.ok(duplicates.every(([, c]) => c === 2));
     // The log (the last 200 of the hook, some of them perhaps deliveries the kill cut off
     // before they were acknowledged) agrees: the acknowledged ones in it ended succeeded.
-    const logged = [...acked.values()].flatMap((id) => {
-      const e = mm.kv.get(`dl_${id}`);
-      return e ? [JSON.parse(Buffer.from(e.value).toString()) as Delivery] : [];
-    });
+    // Read as a third node would: from the KV store alone.
+    const reader = new DeliveryLog(mm);
+    const logged = (await Promise.all([...acked.values()].map((id) => reader.get(id)))).filter((d): d is Delivery => d !== null);
     assert.ok(logged.length > 0 && logged.length <= 200, `${logged.length} acknowledged deliveries in the log`);
     assert.ok(logged.every((d) => d.status === 'succeeded'), 'every logged delivery succeeded');
     await receiver.close();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
+import {decodeJSON} from './kv.js';
+import {DeliveryLog} from './log.js';
 import {createDurableDeliveryService} from './service.js';
 import {closeReceivers, fakeClock, httpSender, makeHook, startReceiver} from './testdata/support.js';
 import type {Delivery, DeliveryHook, OutgoingJob, Send, SendResult} from './types.js';
@@ -49,6 +51,71 @@ describe('delivery log', () => {
       assert.equal(await t.mm.kvGet(`dl_${id}`), null, 'and from the store');
     }
     assert.equal((await t.service.list('other', 0, 50)).length, 1);
+  });
+
+  it('stores the deliveries of a flush in a few pages, which another node reads, and leaves nothing behind what fell off', async () => {
+    const t = stubService(async () => ok());
+    const hook = makeHook();
+    const ids: string[] = [];
+    const round = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        ids.push(await t.service.deliver(job(hook, 'http://127.0.0.1:9/x')));
+        t.clock.advance(1);
+      }
+      await drain(t.service);
+    };
+    await round(100);
+    const logWrites = (): string[] => t.mm.callsTo('KVSet').map((c) => String(c.args[0])).filter((k) => k.startsWith('dl'));
+    assert.equal(logWrites().filter((k) => k.startsWith('dl_')).length, 0, 'no record on its own');
+    assert.equal(logWrites().filter((k) => k.startsWith('dlp_')).length, 2, '100 records, 64 a page');
+    const otherNode = new DeliveryLog(t.mm);
+    assert.deepEqual((await otherNode.list(hook.id, 0, 100)).map((d) => [d.id, d.status]), ids.slice().reverse().map((id) => [id, 'succeeded']));
+    assert.equal((await otherNode.get(ids[7]!))?.request?.body, '{"text":"hi"}');
+
+    // Three more flushes' worth push the first deliveries off the 200 kept.
+    for (let r = 0; r < 3; r++) await round(60);
+    const kept = new Set(ids.slice(-200));
+    for (const id of ids) assert.equal((await otherNode.get(id)) !== null, kept.has(id), id);
+    const pages = new Set([...kept].map((id) => id.slice(0, 24)));
+    const stored = [...t.mm.kv.keys()].filter((k) => k.startsWith('dlp_')).map((k) => k.slice(4));
+    assert.deepEqual(stored.sort(), [...pages].sort(), 'exactly the pages something kept is in');
+    assert.equal([...t.mm.kv.keys()].filter((k) => k.startsWith('dl_')).length, 0);
+  });
+
+  it('stores a delivery that is tried again on its own key, and its outcome there, for any node to read', async () => {
+    let n = 0;
+    const t = stubService(async () => (++n === 1 ? ok(5, 503) : ok()));
+    const hook = makeHook();
+    const id = await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
+    const quiet = await t.service.deliver(job(hook, 'http://127.0.0.1:9/y'));
+    await t.service.poll();
+    const alone = decodeJSON<Delivery>(await t.mm.kvGet(`dl_${id}`));
+    assert.equal(alone?.status, 'retrying', 'written before the next attempt, which may run elsewhere');
+    const index = decodeJSON<[string, number, number?][]>(await t.mm.kvGet(`dlx_${hook.id}`))!;
+    assert.deepEqual(index.find(([x]) => x === id)?.[2], 1, 'listed as stored on its own');
+    assert.equal(index.find(([x]) => x === quiet)?.[2], 0, 'listed as in its page');
+    t.clock.advance(60_000);
+    await drain(t.service);
+    const otherNode = new DeliveryLog(t.mm);
+    assert.deepEqual((await otherNode.get(id))?.attempts?.map((a) => a.attempt), [1, 2]);
+    assert.equal((await otherNode.get(id))?.status, 'succeeded');
+    assert.equal((await otherNode.get(quiet))?.status, 'succeeded');
+    await t.service.forgetHook(hook.id);
+    assert.deepEqual([...t.mm.kv.keys()].filter((k) => k.startsWith('dl')), [], 'forgetting the hook leaves nothing');
+  });
+
+  it('reads and retires records an older version stored one per key', async () => {
+    const t = stubService(async () => ok());
+    const hook = makeHook();
+    const old = {id: 'o1d0000000000000000000000a', hook_id: hook.id, team_id: hook.team_id, post_id: 'p0', event: 'posted', attempt: 1, status: 'succeeded', created_at: 1, attempts: []};
+    await t.mm.kvSet(`dl_${old.id}`, Buffer.from(JSON.stringify(old)));
+    await t.mm.kvSet(`dlx_${hook.id}`, Buffer.from(JSON.stringify([[old.id, 1]])));
+    assert.deepEqual((await t.service.list(hook.id, 0, 5)).map((d) => d.id), [old.id]);
+    assert.equal((await t.service.get(old.id))?.post_id, 'p0');
+    for (let i = 0; i < 200; i++) await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
+    await drain(t.service);
+    assert.equal(await t.mm.kvGet(`dl_${old.id}`), null, 'deleted once it fell off');
+    assert.equal((await t.service.list(hook.id, 0, 200)).length, 200);
   });
 
   it('bounds stored bodies with a marker and still replays the exact request', async () => {

@@ -1,12 +1,23 @@
 // The per-hook delivery log, its hourly statistics, and live updates.
 //
 // KV layout:
-//   dl_<deliveryId>          the delivery record (JSON): what the webapp shows,
-//                            plus what a replay needs (never sent to clients)
-//   dlx_<hookId>             [[deliveryId, created_at], …] newest first, at most
-//                            maxPerHook; records that fall off are deleted
+//   dlp_<pageId>             {hook_id, records: {slot: record}}: the records of
+//                            one hook's deliveries created on one node between
+//                            two flushes (at most 64), written together once
+//                            they are settled (or pendingWriteMs after the page
+//                            opened). A paged delivery's id is pageId + slot.
+//   dl_<deliveryId>          a record stored on its own: one that is tried
+//                            again (its next attempt may run on another node),
+//                            still pending when its page was written, rebuilt
+//                            after a crash, or from an older version. Read
+//                            before the page: it is the later state.
+//   dlx_<hookId>             [[deliveryId, created_at, 1 if on its own], …]
+//                            newest first, at most maxPerHook. Entries that fall
+//                            off take their own records along, and a page once
+//                            none of its entries is left.
 //   ds_<hookId>_<hour>       HourStats for that hour (hour = ms / 3 600 000),
 //                            expiring after a day and a bit
+// A record is what the webapp shows plus what a replay needs (never sent to clients).
 // Bodies are kept up to maxBodyBytes each; request header values that
 // authenticate are redacted. Status changes are published to each team as one
 // `delivery` WebSocket event (custom_hookbridge_delivery for clients):
@@ -14,29 +25,37 @@
 // of each delivery that changed since the last event, at most 50 per hook.
 //
 // Writing is cheap on purpose, since every delivery passes here: this node keeps
-// the records it is working on in memory and writes each with one plain set (only
-// the node holding a delivery's lease writes it), once it has an outcome, or
-// after pendingWriteMs if it is still pending then. The per-hook index, the
-// statistics and the events are written behind, every flushMs, one
-// compare-and-set round per key for everything that accumulated. Reads on this
-// node see what is not written yet. A crash loses at most flushMs of index
+// the records it is working on in memory and writes a page of them with one plain
+// set (only the node holding a delivery's lease writes it), so a hook busy with
+// many deliveries costs a few writes per flush, not two per delivery. The
+// per-hook index, the statistics and the events are written behind, every
+// flushMs, one compare-and-set round per key for everything that accumulated.
+// Reads on this node see what is not written yet. A crash loses at most flushMs of index
 // entries and statistics; a delivery the queue sends again after a crash is
 // logged again from its job (recordAttempt's rebuild).
 
 import {AppError, type PluginAPI} from '../mattermost/api.js';
-import {CasBatcher, decodeJSON, encodeJSON} from './kv.js';
+import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
 import {redactHeaders, redactUrl, storeBody} from './redact.js';
 import {addSample, HOUR_MS, toBucket, type HourStats} from './stats.js';
 import type {Delivery, DeliveryAttempt, DeliveryEventName, DeliveryHook, DeliveryPost, HookStats, OutgoingJob} from './types.js';
 
 export const LOG_RECORD_PREFIX = 'dl_';
 export const LOG_INDEX_PREFIX = 'dlx_';
+export const LOG_PAGE_PREFIX = 'dlp_';
+const PAGE_PREFIX = LOG_PAGE_PREFIX;
 export const STATS_PREFIX = 'ds_';
 const STATS_TTL_SECONDS = 26 * 3600;
 const MAX_ATTEMPTS_KEPT = 20;
 const REMEMBERED_KEYS = 1024;
 /** Hooks whose index is written at the same time: the rest wait, so a flush never holds the event loop for long. */
 const FLUSH_PARALLEL_HOOKS = 8;
+// A paged delivery's id is its page's id (24 characters) and its slot (2 base-32 digits):
+// 26 characters, like every Mattermost id.
+const PAGE_ID_LENGTH = 24;
+const SLOT_DIGITS = '0123456789abcdefghjkmnpqrstvwxyz';
+// Small pages keep what lingers after its entries fell off (until the rest of the page does) small.
+const PAGE_SLOTS = 64;
 /** Deliveries per WebSocket event and hook: a page shows 50. */
 const EVENT_DELIVERIES_PER_HOOK = 50;
 
@@ -69,7 +88,12 @@ export interface LogOptions {
   maxReplayBytes?: number;
 }
 
-type IndexEntry = [id: string, createdAt: number];
+/** [id, created_at, 0 if the record is in its page, 1 if on its own key]; older versions wrote no third value (own key). */
+type IndexEntry = [id: string, createdAt: number, where?: 0 | 1];
+
+function isAlone(entry: IndexEntry): boolean {
+  return entry[2] !== 0;
+}
 
 /** What create() takes; also what recordAttempt() rebuilds a lost record from. */
 export interface CreateInput {
@@ -92,10 +116,31 @@ export type AttemptUpdate = {
 
 interface Live {
   rec: StoredDelivery;
-  /** Whether the record is in the KV store in some state. */
+  /** The page this node will write the record in; null once it is stored on its own. */
+  page: Page | null;
+  /** Stored under its own key (dl_), in some state: later states go there too. */
   written: boolean;
+  /** Its outcome is final. */
+  settled: boolean;
   /** It fell off its hook's log: never write it again. */
   dropped: boolean;
+}
+
+/** Deliveries of one hook created on this node between two flushes, written together. */
+interface Page {
+  id: string;
+  hookId: string;
+  openedAt: number;
+  /** Slots handed out. */
+  slots: number;
+  records: Live[];
+  state: 'open' | 'closed' | 'writing' | 'written' | 'dropped';
+}
+
+interface StoredPage {
+  hook_id: string;
+  /** By slot. */
+  records: Record<string, StoredDelivery>;
 }
 
 export class DeliveryLog {
@@ -109,6 +154,10 @@ export class DeliveryLog {
 
   /** Records this node is working on, by delivery id. */
   private readonly live = new Map<string, Live>();
+  /** The page each hook's new deliveries go to, until the next flush. */
+  private readonly openPages = new Map<string, Page>();
+  /** Pages not written yet, by page id. */
+  private readonly pages = new Map<string, Page>();
   /** Index entries not written yet, by hook. */
   private readonly indexAdds = new Map<string, IndexEntry[]>();
   /** Settles when the delivery's index entry is written: a record is never stored before it. */
@@ -117,7 +166,7 @@ export class DeliveryLog {
   private readonly statsAdds = new Map<string, HourStats>();
   /** Summaries not published yet, by hook. */
   private readonly events = new Map<string, {teamId: string; byId: Map<string, Delivery>}>();
-  /** Pending records not written yet, oldest first. */
+  /** Pending records outside any page not written yet, oldest first. */
   private readonly unwritten = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -139,12 +188,29 @@ export class DeliveryLog {
     this.statsKV = new CasBatcher(api, {expireInSeconds: () => STATS_TTL_SECONDS, remember: REMEMBERED_KEYS});
   }
 
+  /** The id of a new delivery of the hook: a slot in the hook's open page on this node. */
+  newId(hookId: string): string {
+    let page = this.openPages.get(hookId);
+    if (!page || page.slots >= PAGE_SLOTS) {
+      if (page) page.state = 'closed';
+      // Time, sequence and 10 random characters of newId: sortable, and unique across nodes.
+      page = {id: newId().slice(0, PAGE_ID_LENGTH), hookId, openedAt: Date.now(), slots: 0, records: [], state: 'open'};
+      this.openPages.set(hookId, page);
+      this.pages.set(page.id, page);
+    }
+    return page.id + slotCode(page.slots++);
+  }
+
   /** Records a new pending delivery and lists it first in its hook's log. */
   async create(input: CreateInput): Promise<Delivery> {
     const record = this.build(input);
-    this.live.set(record.id, {rec: record, written: false, dropped: false});
-    this.unwritten.set(record.id, Date.now());
-    this.listInIndex(record);
+    const page = this.pages.get(pageOf(record.id));
+    const paged = page !== undefined && page.hookId === record.hook_id && (page.state === 'open' || page.state === 'closed');
+    const entry: Live = {rec: record, page: paged ? page : null, written: false, settled: false, dropped: false};
+    this.live.set(record.id, entry);
+    if (paged) page.records.push(entry);
+    else this.unwritten.set(record.id, Date.now());
+    this.listInIndex(record, !paged);
     this.changed(record);
     return publicView(record);
   }
@@ -154,12 +220,12 @@ export class DeliveryLog {
     let entry = this.live.get(id);
     if (!entry) {
       const stored = await this.record(id);
-      if (stored) entry = {rec: stored, written: true, dropped: false};
+      if (stored) entry = {rec: stored, page: null, written: false, settled: false, dropped: false};
       else if (rebuild) {
         // Queued before a crash that took its record along: log it again.
         const rec = this.build(rebuild());
-        entry = {rec, written: false, dropped: false};
-        this.listInIndex(rec);
+        entry = {rec, page: null, written: false, settled: false, dropped: false};
+        this.listInIndex(rec, true);
       } else return null;
       this.live.set(id, entry);
     }
@@ -171,6 +237,13 @@ export class DeliveryLog {
     applyAttempt(rec, update, this.maxBodyBytes);
     this.unwritten.delete(id);
     this.changed(rec);
+    const final = update.status === 'succeeded' || update.status === 'failed';
+    entry.settled = final;
+    // A final outcome in a page not yet on its way rides with the page.
+    if (final && !entry.written && (entry.page?.state === 'open' || entry.page?.state === 'closed')) {
+      this.schedule();
+      return publicView(rec);
+    }
     const write = this.store(id, entry);
     // A final outcome is written behind, off the sender's path; a delivery that will be
     // tried again is written now, since its next attempt may run on another node.
@@ -181,16 +254,20 @@ export class DeliveryLog {
     return publicView(rec);
   }
 
-  /** Writes a record once its index entry is written, then leaves it to the KV store. */
+  /** Writes a record under its own key once its index entry says so, then leaves it to the KV store. */
   private store(id: string, entry: Live): Promise<void> {
     // Listed first, then stored: a crash in between leaves an entry without a record
     // (which list() skips), never a record that nothing lists and nothing deletes.
+    if (!entry.written) {
+      entry.written = true;
+      entry.page = null;
+      this.listInIndex(entry.rec, true);
+    }
     const listed = this.indexed.get(id)?.promise ?? Promise.resolve();
     const write: Promise<void> = listed
       .then(async () => {
         if (entry.dropped) return;
         await this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(entry.rec));
-        entry.written = true;
       })
       .finally(() => {
         // Another attempt may run on another node: the KV store is the truth from here.
@@ -206,7 +283,17 @@ export class DeliveryLog {
   async record(id: string): Promise<StoredDelivery | null> {
     const live = this.live.get(id);
     if (live && !live.dropped) return live.rec;
-    return decodeJSON<StoredDelivery>(await this.api.kvGet(LOG_RECORD_PREFIX + id));
+    const alone = decodeJSON<StoredDelivery>(await this.api.kvGet(LOG_RECORD_PREFIX + id));
+    if (alone) return alone;
+    const rec = (await this.readPage(pageOf(id)))?.records[slotOf(id)] ?? null;
+    // A page outlives the entries that fell off its hook's log until the last one does.
+    return rec && (await this.isListed(rec.hook_id, id)) ? rec : null;
+  }
+
+  private async isListed(hookId: string, id: string): Promise<boolean> {
+    if (this.indexAdds.get(hookId)?.some(([x]) => x === id)) return true;
+    const stored = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    return stored.some(([x]) => x === id);
   }
 
   async get(id: string): Promise<Delivery | null> {
@@ -219,8 +306,20 @@ export class DeliveryLog {
     const p = Math.max(0, Math.floor(page) || 0);
     const n = Math.min(Math.max(1, Math.floor(perPage) || 50), this.maxPerHook);
     const stored = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
-    const ids = mergeEntries(stored, this.indexAdds.get(hookId) ?? [], this.maxPerHook).entries.slice(p * n, (p + 1) * n).map(([id]) => id);
-    const recs = await Promise.all(ids.map((id) => this.record(id)));
+    const shown = mergeEntries(stored, this.indexAdds.get(hookId) ?? [], this.maxPerHook).entries.slice(p * n, (p + 1) * n);
+    const pages = new Map<string, Promise<StoredPage | null>>();
+    const recs = await Promise.all(
+      shown.map(async (entry): Promise<StoredDelivery | null> => {
+        const id = entry[0];
+        const live = this.live.get(id);
+        if (live && !live.dropped) return live.rec;
+        if (isAlone(entry)) return decodeJSON<StoredDelivery>(await this.api.kvGet(LOG_RECORD_PREFIX + id));
+        const pageId = pageOf(id);
+        let read = pages.get(pageId);
+        if (!read) pages.set(pageId, (read = this.readPage(pageId)));
+        return (await read)?.records[slotOf(id)] ?? null;
+      }),
+    );
     return recs.filter((r): r is StoredDelivery => r !== null).map(summaryView);
   }
 
@@ -250,6 +349,8 @@ export class DeliveryLog {
   async forget(hookId: string, nowMs: number): Promise<void> {
     this.indexAdds.delete(hookId);
     this.events.delete(hookId);
+    this.openPages.delete(hookId);
+    for (const page of [...this.pages.values()]) if (page.hookId === hookId) this.dropPage(page);
     for (const key of [...this.statsAdds.keys()]) if (key.startsWith(`${STATS_PREFIX}${hookId}_`)) this.statsAdds.delete(key);
     for (const [id, e] of this.live) {
       if (e.rec.hook_id !== hookId) continue;
@@ -259,8 +360,8 @@ export class DeliveryLog {
       this.indexed.delete(id);
     }
     await this.flushing?.catch(() => undefined);
-    const ids = (decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? []).map(([id]) => id);
-    await Promise.all(ids.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
+    const entries = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    await this.deleteStored(entries, []);
     await this.api.kvDelete(LOG_INDEX_PREFIX + hookId);
     this.index.forget(LOG_INDEX_PREFIX + hookId);
     const current = Math.floor(nowMs / HOUR_MS);
@@ -273,7 +374,7 @@ export class DeliveryLog {
     );
   }
 
-  /** Writes everything held back: index entries, statistics, long-pending records, events. */
+  /** Writes everything held back: index entries, statistics, pages, long-pending records, events. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -315,12 +416,18 @@ export class DeliveryLog {
     };
   }
 
-  private listInIndex(rec: StoredDelivery): void {
+  private listInIndex(rec: StoredDelivery, alone: boolean): void {
     const adds = this.indexAdds.get(rec.hook_id) ?? [];
-    adds.push([rec.id, rec.created_at]);
+    adds.push([rec.id, rec.created_at, alone ? 1 : 0]);
     this.indexAdds.set(rec.hook_id, adds);
     if (!this.indexed.has(rec.id)) this.indexed.set(rec.id, deferred());
     this.schedule();
+  }
+
+  private async readPage(pageId: string): Promise<StoredPage | null> {
+    const local = this.pages.get(pageId);
+    if (local && local.state !== 'dropped') return {hook_id: local.hookId, records: Object.fromEntries(local.records.filter((e) => !e.dropped).map((e) => [slotOf(e.rec.id), e.rec]))};
+    return decodeJSON<StoredPage>(await this.api.kvGet(PAGE_PREFIX + pageId));
   }
 
   /** Writes the index entries of one hook that are waiting; concurrent calls share CAS rounds. */
@@ -328,18 +435,20 @@ export class DeliveryLog {
     const entries = this.indexAdds.get(hookId);
     if (!entries) return;
     this.indexAdds.delete(hookId);
-    const dropped: string[] = [];
-    let early: string[] = [];
+    let dropped: IndexEntry[] = [];
+    let kept: IndexEntry[] = [];
+    let early: IndexEntry[] = [];
     try {
       // Records that will fall off go first: a crash midway then leaves entries
       // without records (skipped when listing), never records nothing lists.
       const current = (await this.index.read(LOG_INDEX_PREFIX + hookId)) ?? [];
-      early = mergeEntries(current, entries, this.maxPerHook).dropped;
-      await this.deleteDropped(early);
+      const planned = mergeEntries(current, entries, this.maxPerHook);
+      early = planned.dropped;
+      await this.deleteStored(early, planned.entries);
       await this.index.update(LOG_INDEX_PREFIX + hookId, (list) => {
         const merged = mergeEntries(list ?? [], entries, this.maxPerHook);
-        dropped.length = 0;
-        dropped.push(...merged.dropped);
+        dropped = merged.dropped;
+        kept = merged.entries;
         return merged.entries;
       });
     } catch (err) {
@@ -354,18 +463,80 @@ export class DeliveryLog {
       this.indexed.delete(id);
     }
     // The list may have moved on since it was read: whatever else fell off goes now.
-    const gone = new Set(early);
-    await this.deleteDropped(dropped.filter((id) => !gone.has(id)));
+    const gone = new Set(early.map(([id]) => id));
+    await this.deleteStored(
+      dropped.filter(([id]) => !gone.has(id)),
+      kept,
+    );
   }
 
-  private async deleteDropped(ids: string[]): Promise<void> {
-    const stored: string[] = [];
-    for (const id of ids) {
+  /** Deletes what dropped entries stored: their own records, and pages no kept entry lists any more. */
+  private async deleteStored(dropped: IndexEntry[], kept: IndexEntry[]): Promise<void> {
+    if (dropped.length === 0) return;
+    const keys: string[] = [];
+    const pages = new Set<string>();
+    for (const entry of dropped) {
+      const id = entry[0];
       const e = this.live.get(id);
-      if (e) e.dropped = true;
-      if (!e || e.written) stored.push(id);
+      if (e) {
+        e.dropped = true;
+        // Nothing will come for a settled record; an unsettled one goes when its outcome does.
+        if (e.settled && !e.written) this.live.delete(id);
+      }
+      if (!isAlone(entry)) pages.add(pageOf(id));
+      // A record this node has not written yet never will be.
+      else if (!e || e.written) keys.push(LOG_RECORD_PREFIX + id);
     }
-    await Promise.all(stored.map((id) => this.api.kvDelete(LOG_RECORD_PREFIX + id)));
+    for (const entry of kept) if (!isAlone(entry)) pages.delete(pageOf(entry[0]));
+    for (const pageId of pages) {
+      const local = this.pages.get(pageId);
+      // A page that was never on its way was never stored.
+      if (!local || local.state === 'writing') keys.push(PAGE_PREFIX + pageId);
+      if (local) this.dropPage(local);
+    }
+    await Promise.all(keys.map((k) => this.api.kvDelete(k)));
+  }
+
+  /** The page's deliveries all fell off the log (or the hook is gone): it is never written. */
+  private dropPage(page: Page): void {
+    page.state = 'dropped';
+    this.pages.delete(page.id);
+    if (this.openPages.get(page.hookId) === page) this.openPages.delete(page.hookId);
+    for (const e of page.records) {
+      e.dropped = true;
+      if (e.settled && !e.written && this.live.get(e.rec.id) === e) this.live.delete(e.rec.id);
+    }
+  }
+
+  /** Writes a closed page once its deliveries are settled or it is old enough; null when not yet. */
+  private writePage(page: Page, now: number): Promise<void> | null {
+    const inPage = page.records.filter((e) => !e.dropped && !e.written);
+    if (inPage.length === 0) {
+      // Everything went elsewhere (own records, or off the log): nothing to write.
+      page.state = 'written';
+      this.pages.delete(page.id);
+      return null;
+    }
+    if (inPage.some((e) => !e.settled) && now - page.openedAt < this.pendingWriteMs) return null;
+    page.state = 'writing';
+    const listed = Promise.all(inPage.map((e) => this.indexed.get(e.rec.id)?.promise));
+    return listed
+      .then(async () => {
+        if (page.state !== 'writing') return;
+        const records: Record<string, StoredDelivery> = {};
+        for (const e of inPage) if (!e.dropped) records[slotOf(e.rec.id)] = e.rec;
+        await this.api.kvSet(PAGE_PREFIX + page.id, encodeJSON({hook_id: page.hookId, records} satisfies StoredPage));
+        page.state = 'written';
+        this.pages.delete(page.id);
+        // What is settled lives in the KV store from here; what is still pending stays
+        // here and, once it has an outcome, is stored under its own key.
+        for (const e of inPage) if (e.settled && !e.written && this.live.get(e.rec.id) === e) this.live.delete(e.rec.id);
+      })
+      .catch((err: unknown) => {
+        // Tried again with the next flush.
+        if (page.state === 'writing') page.state = 'closed';
+        throw err;
+      });
   }
 
   private changed(rec: StoredDelivery): void {
@@ -387,18 +558,26 @@ export class DeliveryLog {
 
   private async flushNow(): Promise<void> {
     const work: Promise<unknown>[] = [];
-    // Deliveries pending for a while get their record, so other nodes can show them.
-    const due = Date.now() - this.pendingWriteMs;
+    const now = Date.now();
+    // Deliveries outside pages pending for a while get their record, so other nodes can show them.
+    const due = now - this.pendingWriteMs;
     for (const [id, since] of this.unwritten) {
       if (since > due) break;
       this.unwritten.delete(id);
       const e = this.live.get(id);
-      if (!e || e.dropped || e.written) continue;
+      if (!e || e.dropped || e.written || e.page) continue;
       e.written = true;
       const listed = this.indexed.get(id)?.promise ?? Promise.resolve();
       work.push(listed.then(() => (e.dropped ? undefined : this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(e.rec)))));
     }
     if (this.unwritten.size) this.schedule();
+
+    // New deliveries go to new pages from here; the pages so far are written once settled.
+    for (const page of this.openPages.values()) page.state = 'closed';
+    this.openPages.clear();
+    const ready: Page[] = [];
+    for (const page of this.pages.values()) if (page.state === 'closed') ready.push(page);
+    if (this.pages.size) this.schedule();
 
     // One event per team for everything that changed: a client applies each delivery to its hook.
     const byTeam = new Map<string, Delivery[]>();
@@ -423,6 +602,7 @@ export class DeliveryLog {
     work.push(
       eachLimited(hooks, FLUSH_PARALLEL_HOOKS, (hookId) => this.flushIndexOf(hookId)),
       eachLimited(stats, FLUSH_PARALLEL_HOOKS, ([key, delta]) => this.statsKV.update(key, (s) => mergeStats(s, delta))),
+      eachLimited(ready, FLUSH_PARALLEL_HOOKS, (page) => this.writePage(page, now) ?? Promise.resolve()),
     );
     const results = await Promise.allSettled(work);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -441,12 +621,17 @@ function deferred(): Deferred {
   return {promise, resolve};
 }
 
-/** The index after adding entries: newest first, at most `max`, and what fell off. */
-function mergeEntries(list: IndexEntry[], adds: IndexEntry[], max: number): {entries: IndexEntry[]; dropped: string[]} {
-  const fresh = new Set(adds.map(([id]) => id));
-  const next = [...list.filter(([id]) => !fresh.has(id)), ...adds];
+/** The index after adding entries: newest first, at most `max`, and what fell off. An entry added again keeps its own-key mark. */
+function mergeEntries(list: IndexEntry[], adds: IndexEntry[], max: number): {entries: IndexEntry[]; dropped: IndexEntry[]} {
+  const byId = new Map<string, IndexEntry>();
+  for (const e of list) byId.set(e[0], e);
+  for (const e of adds) {
+    const before = byId.get(e[0]);
+    byId.set(e[0], before && (isAlone(before) || isAlone(e)) ? [e[0], e[1], 1] : e);
+  }
+  const next = [...byId.values()];
   next.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
-  return {entries: next.slice(0, max), dropped: next.slice(max).map(([id]) => id)};
+  return {entries: next.slice(0, max), dropped: next.slice(max)};
 }
 
 function mergeStats(stored: HourStats | null, delta: HourStats): HourStats {
@@ -492,6 +677,19 @@ export class DeliveryNotFoundError extends AppError {
 /** Removes undefined values, which the plugin RPC cannot carry. */
 function plain<T>(value: T): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+function slotCode(slot: number): string {
+  return SLOT_DIGITS[Math.floor(slot / 32)]! + SLOT_DIGITS[slot % 32]!;
+}
+
+/** The page a delivery id names (for one stored in a page). */
+function pageOf(id: string): string {
+  return id.slice(0, PAGE_ID_LENGTH);
+}
+
+function slotOf(id: string): string {
+  return id.slice(PAGE_ID_LENGTH);
 }
 
 /** Runs `fn` on every item, at most `limit` at a time; rejects with the first failure once all have run. */

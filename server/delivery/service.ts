@@ -12,7 +12,6 @@
 // onResponse.
 
 import {AppError, type PluginAPI} from '../mattermost/api.js';
-import {newId} from './kv.js';
 import {DeliveryLog, DeliveryNotFoundError, type CreateInput, type LogOptions, type StoredDelivery} from './log.js';
 import {FailureTracker, type OnDisable} from './notify.js';
 import {DurableQueue, type HandlerResult, type QueueOptions, type QueueRecord} from './queue.js';
@@ -221,7 +220,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   }
 
   async function enqueue(job: OutgoingJob<H, P>, extra: {maxAttempts?: number; counts: boolean; replayOf?: string}): Promise<string> {
-    const id = newId();
+    const id = log.newId(job.hook.id);
     const createdAt = now();
     await log.create({id, job, headers: baseHeaders(job, job.hook), createdAt, ...(extra.replayOf ? {replayOf: extra.replayOf} : {})});
     const payload: Payload = {
