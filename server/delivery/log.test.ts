@@ -202,14 +202,14 @@ describe('delivery log', () => {
     const far = await t.service.deliver(job(elsewhere, 'http://127.0.0.1:9/w'));
     await t.service.poll();
     const events = t.mm.events.filter((e) => e.event === 'delivery');
-    const shown = events.map((e) => [e.broadcast.TeamId, (e.payload.deliveries as Delivery[]).map((d) => [d.id, d.hook_id, d.status]).sort()]).sort();
+    const shown = events.map((e) => [e.broadcast.TeamId, (JSON.parse(e.payload.deliveries as string) as Delivery[]).map((d) => [d.id, d.hook_id, d.status]).sort()]).sort();
     assert.deepEqual(shown, [
       ['teamX', [[id, 'hook1', 'retrying']]],
       ['teamX', [[id, 'hook1', 'succeeded'], [other, 'hook1', 'succeeded'], [sibling, 'hook2', 'succeeded']].sort()],
       ['teamY', [[far, 'hook3', 'succeeded']]],
     ]);
     for (const e of events) {
-      for (const d of e.payload.deliveries as Delivery[]) {
+      for (const d of JSON.parse(e.payload.deliveries as string) as Delivery[]) {
         assert.equal(d.request, undefined);
         assert.equal(d.response, undefined);
       }

@@ -90,7 +90,7 @@ describe('delivery service: retries', () => {
     assert.equal(t.responses[0]!.job.post.Id, 'post0');
 
     // One event per poll (each flushes the log), with the state the delivery had by then.
-    const statuses = t.mm.events.filter((e) => e.event === 'delivery').flatMap((e) => (e.payload.deliveries as Delivery[]).map((d) => d.status));
+    const statuses = t.mm.events.filter((e) => e.event === 'delivery').flatMap((e) => (JSON.parse(e.payload.deliveries as string) as Delivery[]).map((d) => d.status));
     assert.deepEqual(statuses, ['retrying', 'retrying', 'retrying', 'succeeded']);
     assert.deepEqual(await t.service.pendingIds(), []);
     t.clock.advance(3_600_000);
