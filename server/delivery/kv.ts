@@ -4,7 +4,8 @@
 // read-modify-CAS round: while a round is in flight, further changes queue up
 // and go in the next one. On a lost race it re-reads and re-applies every queued
 // change, so changes must be functions of the current value (never of a value
-// read earlier). A change returning null deletes the key.
+// read earlier), and must return a new value rather than alter the one they get.
+// A change returning null deletes the key.
 //
 // With `remember`, the value this node last wrote to a key stands in for the
 // read of the next round (the compare-and-set still checks it), so a key that
@@ -84,8 +85,8 @@ export class CasBatcher<T> {
   private readonly waiting = new Map<string, Waiting<T>[]>();
   private readonly flushing = new Set<string>();
   private readonly maxAttempts: number;
-  /** Last value written per key, most recently used last; null for a key known absent. */
-  private readonly known = new Map<string, Uint8Array | null>();
+  /** Last value written per key, as stored and decoded, most recently used last; null for a key known absent. */
+  private readonly known = new Map<string, {raw: Uint8Array | null; value: T | null}>();
 
   constructor(
     private readonly api: PluginAPI,
@@ -118,10 +119,10 @@ export class CasBatcher<T> {
     }
   }
 
-  /** The key's current value as far as this node knows: its own last write, else a read. */
+  /** The key's current value as far as this node knows: its own last write, else a read. Shared: never change it. */
   async read(key: string): Promise<T | null> {
     const known = this.known.get(key);
-    return decodeJSON<T>(known !== undefined ? known : await this.api.kvGet(key));
+    return known ? known.value : decodeJSON<T>(await this.api.kvGet(key));
   }
 
   private async commit(key: string, batch: Waiting<T>[]): Promise<void> {
@@ -129,8 +130,9 @@ export class CasBatcher<T> {
       for (let attempt = 1; ; attempt++) {
         const known = this.known.get(key);
         const trusted = known === undefined;
-        const raw = trusted ? await this.api.kvGet(key) : known;
-        let value = decodeJSON<T>(raw);
+        const raw = known ? known.raw : await this.api.kvGet(key);
+        // Changes get the remembered value itself: they must build a new one, not alter it.
+        let value = known ? known.value : decodeJSON<T>(raw);
         for (const w of batch) value = w.change(value);
         const next = value === null ? null : encodeJSON(value);
         const unchanged = next === null ? raw === null : raw !== null && Buffer.from(raw).equals(next);
@@ -141,7 +143,7 @@ export class CasBatcher<T> {
           return;
         }
         if (await this.api.kvSetWithOptions(key, next, {atomic: true, oldValue: raw, ...(expireInSeconds ? {expireInSeconds} : {})})) {
-          this.remember(key, next);
+          this.remember(key, next, value);
           for (const w of batch) w.resolve();
           return;
         }
@@ -157,11 +159,11 @@ export class CasBatcher<T> {
     }
   }
 
-  private remember(key: string, raw: Uint8Array | null): void {
+  private remember(key: string, raw: Uint8Array | null, value: T | null): void {
     const max = this.options.remember ?? 0;
     if (max <= 0) return;
     this.known.delete(key);
-    this.known.set(key, raw);
+    this.known.set(key, {raw, value});
     if (this.known.size > max) this.known.delete(this.known.keys().next().value!);
   }
 

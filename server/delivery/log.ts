@@ -635,8 +635,9 @@ function mergeEntries(list: IndexEntry[], adds: IndexEntry[], max: number): {ent
   return {entries: next.slice(0, max), dropped: next.slice(max)};
 }
 
+/** A new value: `stored` may be one the CAS batcher remembers. */
 function mergeStats(stored: HourStats | null, delta: HourStats): HourStats {
-  const s: HourStats = stored ?? {total: 0, ok: 0, failed: 0, bins: {}};
+  const s: HourStats = stored ? {...stored, bins: {...stored.bins}} : {total: 0, ok: 0, failed: 0, bins: {}};
   s.total += delta.total;
   s.ok += delta.ok;
   s.failed += delta.failed;
