@@ -14,6 +14,8 @@ import type {Context, PluginClusterEvent, Post} from './mattermost/model.js';
 import {HttpClient, type Connector} from './net/http-client.js';
 import {AllowList, SsrfGuard, type Resolver} from './net/ssrf.js';
 import {ChannelCache} from './webhooks/channel-cache.js';
+import type {RecentLookups} from './webhooks/incoming.js';
+import {LookupCache} from './webhooks/lookup-cache.js';
 import type {DeliveryService} from './webhooks/delivery.js';
 import {DirectDelivery} from './webhooks/direct-delivery.js';
 import {errorMessage} from './webhooks/errors.js';
@@ -30,6 +32,8 @@ import {HookStore} from './webhooks/store.js';
 import {TriggerIndex} from './webhooks/trigger-index.js';
 
 export const PLUGIN_ID = 'hookbridge';
+/** How old an incoming hook's channel and owner may be when a request uses them. */
+const INCOMING_LOOKUP_MS = 1000;
 
 export interface DeliveryDeps {
   api: PluginAPI;
@@ -140,9 +144,13 @@ export class HookbridgePlugin implements PluginHooks {
     };
     const service = new HookService({api, store, index, sync, config, onOutgoingChanged});
     delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track});
-    const dispatcher = new OutgoingDispatcher({api, config, index, channels: new ChannelCache(api), delivery: () => delivery!});
+    const channels = new ChannelCache(api);
+    const dispatcher = new OutgoingDispatcher({api, config, index, channels, delivery: () => delivery!});
+    // An incoming hook's channel and owner: read at most once a second per hook, however busy it is.
+    const users = new LookupCache((id) => api.getUser(id), INCOMING_LOOKUP_MS);
+    const recent: RecentLookups = {channel: (id) => channels.fresh(id, INCOMING_LOOKUP_MS), user: (id) => users.get(id)};
     const guard: IncomingGuard = this.options.checkIncoming ?? ((hook, req, body) => checkIncoming(hook, req, body, api));
-    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, guard, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
+    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, guard, recent, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
     this.parts = {store, index, sync, dispatcher, http, delivery: delivery!};
     return this.parts;
   }

@@ -17,7 +17,7 @@ import {HOOK_ID_PROP, type PostSettings} from '../webhooks/webhook-post.js';
 import {HookError} from '../webhooks/errors.js';
 import type {IncomingGuard} from '../webhooks/incoming-guard.js';
 import {parseIncomingBody} from '../webhooks/incoming-parse.js';
-import {checkIncomingRequest, handleIncoming, startLookups, type IncomingLookups} from '../webhooks/incoming.js';
+import {checkIncomingRequest, handleIncoming, startLookups, type IncomingLookups, type RecentLookups} from '../webhooks/incoming.js';
 import type {HookStore} from '../webhooks/store.js';
 import {errorBody, sendError, sendJSON} from './respond.js';
 import type {Router} from './router.js';
@@ -27,6 +27,8 @@ export interface IncomingEndpointDeps {
   store: HookStore;
   config: () => PluginConfig & PostSettings;
   guard: IncomingGuard;
+  /** Recent channel and owner reads for a hook's default channel (none: asked on every request). */
+  recent?: RecentLookups;
 }
 
 function hasGuards(hook: IncomingHook): boolean {
@@ -56,7 +58,7 @@ async function admit(deps: IncomingEndpointDeps, req: PluginRequest, res: Plugin
   if (prefetch) {
     void found.then(
       (hook) => {
-        if (hook && !hook.delete_at && hook.enabled && !hasGuards(hook)) lookups = startLookups(deps.api, hook);
+        if (hook && !hook.delete_at && hook.enabled && !hasGuards(hook)) lookups = startLookups(deps.api, hook, deps.recent);
       },
       () => undefined,
     );
@@ -75,6 +77,8 @@ async function admit(deps: IncomingEndpointDeps, req: PluginRequest, res: Plugin
     deps.api.logDebug('Incoming webhook request refused', {hook_id: hook.id, status: verdict.status, reason: verdict.message});
     return null;
   }
+  // A guarded hook's lookups start once its guard let the request through.
+  if (prefetch && !lookups && deps.recent) lookups = startLookups(deps.api, hook, deps.recent);
   return {hook, raw, config, lookups};
 }
 

@@ -168,13 +168,19 @@ describe('channel and owner looked up together', () => {
     assert.equal((await send(w, id, {text: 'hi'})).status, 200);
   });
 
-  it('asks for the channel and the owner once each, both before the payload is judged', async () => {
+  it('asks for the channel and the owner once each, both before the payload is judged, and at most once a second', async () => {
     const w = await makeWorld();
     const id = String((await createIncoming(w)).id);
-    await send(w, id, {text: 'warm'});
-    const before = w.mm.calls.length;
-    assert.equal((await send(w, id, {text: 'hi'})).status, 200);
-    const methods = w.mm.calls.slice(before).map((c) => c.method);
-    assert.deepEqual(methods.filter((m) => m === 'GetChannel' || m === 'GetUser' || m === 'CreatePost'), ['GetChannel', 'GetUser', 'CreatePost']);
+    const lookups = (from: number): string[] => w.mm.calls.slice(from).map((c) => c.method).filter((m) => m === 'GetChannel' || m === 'GetUser' || m === 'CreatePost');
+    let before = w.mm.calls.length;
+    assert.equal((await send(w, id, {text: 'first'})).status, 200);
+    assert.deepEqual(lookups(before), ['GetChannel', 'GetUser', 'CreatePost']);
+    before = w.mm.calls.length;
+    for (let i = 0; i < 5; i++) assert.equal((await send(w, id, {text: `again ${i}`})).status, 200);
+    assert.deepEqual(lookups(before), Array(5).fill('CreatePost'), 'answered from the recent reads');
+    await new Promise((r) => setTimeout(r, 1050));
+    before = w.mm.calls.length;
+    assert.equal((await send(w, id, {text: 'later'})).status, 200);
+    assert.deepEqual(lookups(before), ['GetChannel', 'GetUser', 'CreatePost'], 'read again a second later');
   });
 });

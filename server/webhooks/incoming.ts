@@ -37,8 +37,19 @@ export interface IncomingLookups {
   owner: Promise<User>;
 }
 
-export function startLookups(api: PluginAPI, hook: IncomingHook): IncomingLookups {
-  const lookups = {channel: api.getChannel(hook.channel_id), owner: api.getUser(hook.user_id)};
+/**
+ * Recent reads of channels and users to answer from instead of asking the
+ * server on every request to a busy hook. Like the server's own channel and user
+ * caches, an answer may lag a change by a moment (at most a second as wired in
+ * plugin.ts); the hook itself is never read from them.
+ */
+export interface RecentLookups {
+  channel(id: string): Promise<Channel>;
+  user(id: string): Promise<User>;
+}
+
+export function startLookups(api: PluginAPI, hook: IncomingHook, recent?: RecentLookups): IncomingLookups {
+  const lookups = recent ? {channel: recent.channel(hook.channel_id), owner: recent.user(hook.user_id)} : {channel: api.getChannel(hook.channel_id), owner: api.getUser(hook.user_id)};
   // Not awaited when the request fails earlier (or names another channel): never an unhandled rejection.
   lookups.channel.catch(() => undefined);
   lookups.owner.catch(() => undefined);
