@@ -7,6 +7,7 @@ import {chmodSync, existsSync, mkdirSync, renameSync, writeFileSync} from 'node:
 import {dirname, join, relative, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {build} from 'esbuild';
+import {PLUGIN_NODE_FLAGS} from '../build/node-flags.mjs';
 import {paths} from './paths.js';
 
 export async function buildPage(): Promise<string> {
@@ -36,7 +37,7 @@ export async function buildPage(): Promise<string> {
 
 function launcher(js: string, exe: string): void {
   // Mattermost kills only the PID it started, so the shell must exec node.
-  writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}" "${js}" "$@"\n`);
+  writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}" ${PLUGIN_NODE_FLAGS.join(' ')} "${js}" "$@"\n`);
   chmodSync(exe, 0o755);
 }
 

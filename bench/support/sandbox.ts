@@ -7,6 +7,7 @@ import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {PLUGIN_NODE_FLAGS} from '../../build/node-flags.mjs';
 import {Child, repoRoot} from './proc.js';
 import type {LoadHooksArgs} from './sandbox-host.js';
 
@@ -25,7 +26,7 @@ export function pluginExecutable(): string {
   const r = spawnSync(process.execPath, [join(repoRoot, 'build', 'build-server.mjs'), '--entry', 'server/main.ts', '--out', js], {cwd: repoRoot, encoding: 'utf8'});
   if (r.status !== 0) throw new Error(`building the plugin failed:\n${r.stdout}${r.stderr}`);
   const profile = process.env.HOOKBRIDGE_BENCH_PROFILE;
-  const flags = profile ? ` --cpu-prof --cpu-prof-dir="${profile}"` : '';
+  const flags = ` ${PLUGIN_NODE_FLAGS.join(' ')}` + (profile ? ` --cpu-prof --cpu-prof-dir="${profile}"` : '');
   const exe = join(dir, 'plugin');
   writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}"${flags} "${js}" "$@"\n`);
   chmodSync(exe, 0o755);

@@ -6,6 +6,7 @@ import {chmod, copyFile, mkdtemp, rename, rm, stat, writeFile} from 'node:fs/pro
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
+import {PLUGIN_NODE_FLAGS} from '../node-flags.mjs';
 import {ensureNodeBinary, hostPlatform, NODE_VERSION, PLATFORMS} from './node-binary.mjs';
 
 /** The fuse string Node looks for to decide that a blob was injected. */
@@ -67,7 +68,7 @@ export async function buildSea({bundle, platform, out, cacheDir, log = () => {}}
     const config = join(work, 'sea-config.json');
     await writeFile(
       config,
-      JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false}),
+      JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv: [...PLUGIN_NODE_FLAGS]}),
     );
     await run(blobNode.path, ['--experimental-sea-config', config], {cwd: work});
 

@@ -1,0 +1,1 @@
+export declare const PLUGIN_NODE_FLAGS: readonly string[];
