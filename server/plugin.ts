@@ -11,7 +11,7 @@ import type {PluginAPI} from './mattermost/api.js';
 import type {PluginHooks} from './mattermost/hooks.js';
 import type {PluginRequest, PluginResponse} from './mattermost/http.js';
 import type {Context, PluginClusterEvent, Post} from './mattermost/model.js';
-import {HttpClient, type Connector} from './net/http-client.js';
+import {HttpClient, type Transport} from './net/http-client.js';
 import {AllowList, SsrfGuard, type Resolver} from './net/ssrf.js';
 import {ChannelCache} from './webhooks/channel-cache.js';
 import type {RecentLookups} from './webhooks/incoming.js';
@@ -89,7 +89,8 @@ export interface HookbridgeOptions {
   /** The incoming pre-check (signatures, IP allow-list, rate limit). */
   checkIncoming?: IncomingGuard;
   resolver?: Resolver;
-  connector?: Connector;
+  /** How callbacks reach their servers (tests watch connections with it). */
+  transport?: Transport;
   ownAddresses?: () => readonly string[];
   sync?: SyncOptions;
   /** Starts the periodic index checks on activation (off in most tests). */
@@ -132,7 +133,7 @@ export class HookbridgePlugin implements PluginHooks {
     const runner = new RegexRunner({onTimeout: (id) => api.logWarn('A regex trigger ran out of time and was skipped for this post', {hook_id: id})});
     const index = new TriggerIndex(runner, {load: (id) => store.getOutgoing(id)});
     const sync = new IndexSync(api, store, index, this.options.sync);
-    const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.connector ? {connector: this.options.connector} : {})});
+    const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.transport ? {transport: this.options.transport} : {})});
     const interactive = createInteractive({api, store, client, timeoutMs: () => this.config.get().requestTimeoutSeconds * 1000});
     const track = (work: Promise<unknown>): void => this.track(work);
     // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.

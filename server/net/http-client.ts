@@ -3,10 +3,11 @@
 // DNS answer), redirects are followed by hand, and the whole exchange has one
 // deadline and a response size cap.
 
-import http from 'node:http';
-import https from 'node:https';
-import type {LookupFunction} from 'node:net';
-import type {ResolvedAddress, SsrfGuard} from './ssrf.js';
+import {Http1Pool, type Http1Request, type Http1Response} from './http1.js';
+import {RedirectError, ResponseTooLargeError, TimeoutError} from './errors.js';
+import type {SsrfGuard} from './ssrf.js';
+
+export {RedirectError, ResponseTooLargeError, TimeoutError};
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_REDIRECTS = 5;
@@ -30,117 +31,51 @@ export interface RequestOptions {
   maxRedirects?: number;
 }
 
-export interface ConnectTarget {
-  readonly url: URL;
-  /** The vetted address the socket must go to. */
-  readonly address: ResolvedAddress;
-  readonly method: string;
-  readonly headers: Record<string, string>;
-  readonly signal: AbortSignal;
-}
-
-/** Opens the request; replaceable so tests can see (or forbid) every connection attempt. */
-export type Connector = (target: ConnectTarget) => http.ClientRequest;
-
-/** A lookup that answers with the vetted address whatever the name, so DNS cannot be asked twice. */
-export function pinnedLookup(address: ResolvedAddress): LookupFunction {
-  return ((_host: string, options: {all?: boolean}, callback: (err: Error | null, address: string | {address: string; family: number}[], family?: number) => void) => {
-    if (options?.all) callback(null, [{address: address.address, family: address.family}]);
-    else callback(null, address.address, address.family);
-  }) as unknown as LookupFunction;
-}
-
-/** One connection per request, nothing kept. */
-export const nodeConnector: Connector = ({url, address, method, headers, signal}) => {
-  const mod = url.protocol === 'https:' ? https : http;
-  return mod.request(url, {method, headers, signal, agent: false, lookup: pinnedLookup(address)});
-};
-
-const AGENT_OPTIONS = {
-  keepAlive: true,
-  maxSockets: 128,
-  maxFreeSockets: 128,
-  // Below the 5 s most servers keep an idle connection, so a reused one is rarely closed under us.
-  timeout: 4000,
-  scheduling: 'lifo',
-} as const;
+/** One exchange with a vetted address; replaceable so tests can see (or forbid) every connection attempt. */
+export type Transport = (req: Http1Request, guard: SsrfGuard) => Promise<Http1Response>;
+export type {Http1Request as TransportRequest, Http1Response as TransportResponse};
 
 /**
- * Keep-alive connections, pooled by the address they were vetted for: a socket
- * is only reused for requests whose host name resolved, and was allowed, to the
- * same address, so neither a DNS change nor a redirect can ride an old
- * connection somewhere new. A new guard (changed settings) starts a new pool:
- * connections to addresses the old settings allowed are never used again.
+ * Keep-alive connections, pooled by the address they were vetted for: a
+ * connection is only reused for requests whose host name resolved, and was
+ * allowed, to the same address, so neither a DNS change nor a redirect can ride
+ * an old connection somewhere new. A new guard (changed settings) starts a new
+ * pool, and the old one closes its connections as they fall idle: connections to
+ * addresses the old settings allowed are never used again.
  */
-export class ConnectionPool {
-  private agents = new Map<string, http.Agent>();
-  private guard: SsrfGuard | null = null;
-
-  constructor(private readonly maxAgents = 256) {}
-
-  /** Called with the guard of each request: pooled connections belong to one guard. */
-  use(guard: SsrfGuard): void {
-    if (guard === this.guard) return;
-    this.guard = guard;
-    // Requests in flight finish on their sockets; idle ones close on their timeout.
-    this.agents = new Map();
-  }
-
-  agentFor(url: URL, address: ResolvedAddress): http.Agent {
-    const key = `${url.protocol}//${address.family === 6 ? `[${address.address}]` : address.address}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = url.protocol === 'https:' ? new https.Agent(AGENT_OPTIONS) : new http.Agent(AGENT_OPTIONS);
-      this.agents.set(key, agent);
-      if (this.agents.size > this.maxAgents) {
-        const oldest = this.agents.keys().next().value!;
-        this.agents.get(oldest)?.destroy();
-        this.agents.delete(oldest);
-      }
+export function pooledTransport(options: {maxSockets?: number; maxIdle?: number; idleMs?: number} = {}): Transport {
+  let current: {guard: SsrfGuard; pool: Http1Pool} | null = null;
+  return (req, guard) => {
+    if (current?.guard !== guard) {
+      current?.pool.retire();
+      current = {guard, pool: new Http1Pool(options)};
     }
-    return agent;
-  }
-
-  get size(): number {
-    return this.agents.size;
-  }
-}
-
-export function pooledConnector(pool: ConnectionPool): Connector {
-  return ({url, address, method, headers, signal}) => {
-    const mod = url.protocol === 'https:' ? https : http;
-    return mod.request(url, {method, headers, signal, agent: pool.agentFor(url, address), lookup: pinnedLookup(address)});
+    return current.pool.request(req);
   };
 }
 
-export class TimeoutError extends Error {
-  override name = 'TimeoutError';
-}
-export class ResponseTooLargeError extends Error {
-  override name = 'ResponseTooLargeError';
-}
-export class RedirectError extends Error {
-  override name = 'RedirectError';
+/** A connection per request, none kept (for tests that count connections). */
+export function oneShotTransport(): Transport {
+  const pool = new Http1Pool({maxIdle: 0});
+  return (req) => pool.request(req);
 }
 
 export interface HttpClientOptions {
   /** Read on every request so a settings change applies at once. */
   guard: () => SsrfGuard;
-  /** How connections are opened; by default kept alive in a ConnectionPool. */
-  connector?: Connector;
+  /** How exchanges are made; by default over keep-alive connections (pooledTransport). */
+  transport?: Transport;
 }
 
 const SENSITIVE_ON_CROSS_HOST = ['authorization', 'cookie', 'cookie2', 'www-authenticate', 'proxy-authorization'];
 
 export class HttpClient {
   private readonly guard: () => SsrfGuard;
-  private readonly connector: Connector;
-
-  private readonly pool = new ConnectionPool();
+  private readonly transport: Transport;
 
   constructor(options: HttpClientOptions) {
     this.guard = options.guard;
-    this.connector = options.connector ?? pooledConnector(this.pool);
+    this.transport = options.transport ?? pooledTransport();
   }
 
   async request(rawURL: string, options: RequestOptions): Promise<HttpResponse> {
@@ -155,9 +90,14 @@ export class HttpClient {
 
     for (let hop = 0; ; hop++) {
       const guard = this.guard();
-      this.pool.use(guard);
       const addresses = await withDeadline(guard.vet(url), deadline, options.timeoutMs);
-      const response = await this.once(url, addresses[0]!, method, headers, body, deadline, options.timeoutMs, maxBytes);
+      let response: HttpResponse;
+      try {
+        const res = await this.transport({url, address: addresses[0]!, method, headers, body, signal: deadline, maxBytes}, guard);
+        response = {...res, url: url.toString()};
+      } catch (err) {
+        throw deadline.aborted ? new TimeoutError(`request to ${url.origin} timed out after ${options.timeoutMs} ms`) : err;
+      }
       const location = response.headers.location;
       if (!isRedirect(response.status) || !location) return response;
       if (hop >= maxRedirects) throw new RedirectError(`stopped after ${maxRedirects} redirects`);
@@ -171,50 +111,6 @@ export class HttpClient {
       if (next.host !== originalHost) headers = withoutHeaders(headers, SENSITIVE_ON_CROSS_HOST);
       url = next;
     }
-  }
-
-  private once(url: URL, address: ResolvedAddress, method: string, headers: Record<string, string>, body: Uint8Array | undefined, signal: AbortSignal, timeoutMs: number, maxBytes: number): Promise<HttpResponse> {
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const sendHeaders = {...headers};
-      if (body) sendHeaders['Content-Length'] = String(body.length);
-      let req: http.ClientRequest;
-      try {
-        req = this.connector({url, address, method, headers: sendHeaders, signal});
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true;
-        reject(signal.aborted ? new TimeoutError(`request to ${url.origin} timed out after ${timeoutMs} ms`) : err);
-      };
-      req.on('error', fail);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            fail(new ResponseTooLargeError(`response from ${url.origin} exceeds ${maxBytes} bytes`));
-            res.destroy();
-            req.destroy();
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', fail);
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          const out: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks), url: url.toString()});
-        });
-      });
-      req.end(body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined);
-    });
   }
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {after, before, describe, it} from 'node:test';
-import {HttpClient, nodeConnector, RedirectError, ResponseTooLargeError, TimeoutError, type Connector} from './http-client.js';
+import {HttpClient, oneShotTransport, RedirectError, ResponseTooLargeError, TimeoutError, type Transport} from './http-client.js';
 import {internalReason, parseCIDR, parseIP} from './ip.js';
 import {AllowList, ForbiddenAddressError, SsrfGuard, type Resolver} from './ssrf.js';
 
@@ -124,11 +124,12 @@ describe('HTTP client', () => {
   const resolver = stubResolver({'evil.example': ['127.0.0.1'], 'local.test': ['127.0.0.1']});
 
   function client(allow: string[], connects: string[] = []): HttpClient {
-    const spy: Connector = (target) => {
+    const direct = oneShotTransport();
+    const spy: Transport = (target, guard) => {
       connects.push(`${target.url.host}→${target.address.address}`);
-      return nodeConnector(target);
+      return direct(target, guard);
     };
-    return new HttpClient({guard: () => new SsrfGuard({allowList: new AllowList(allow), resolver, ownAddresses: () => []}), connector: spy});
+    return new HttpClient({guard: () => new SsrfGuard({allowList: new AllowList(allow), resolver, ownAddresses: () => []}), transport: spy});
   }
 
   it('opens no socket for a refused target', async () => {
