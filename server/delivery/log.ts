@@ -27,12 +27,13 @@
 // Writing is cheap on purpose, since every delivery passes here: this node keeps
 // the records it is working on in memory and writes a page of them with one plain
 // set (only the node holding a delivery's lease writes it), so a hook busy with
-// many deliveries costs a few writes per flush, not two per delivery. The
-// per-hook index, the statistics and the events are written behind, every
-// flushMs, one compare-and-set round per key for everything that accumulated.
-// Reads on this node see what is not written yet. A crash loses at most flushMs of index
-// entries and statistics; a delivery the queue sends again after a crash is
-// logged again from its job (recordAttempt's rebuild).
+// many deliveries costs a few writes per flush, not two per delivery. Pages, the
+// per-hook index and the statistics are written behind, every flushMs (1 s), one
+// compare-and-set round per key for everything that accumulated; events go out
+// every eventsMs (250 ms). Reads on this node see what is not written yet. A
+// crash loses at most flushMs of the log and statistics, never a delivery: one
+// the queue sends again after a crash is logged again from its job
+// (recordAttempt's rebuild).
 
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
@@ -66,8 +67,8 @@ export interface ReplaySource {
   headers: Record<string, string>;
   event: DeliveryEventName;
   post: DeliveryPost;
-  /** The hook as it was, without its secrets. */
-  hook: DeliveryHook;
+  /** The hook as it was, without its secrets; kept only when replays cannot read the hook itself. */
+  hook?: DeliveryHook;
   /** The exact body, when request.body is not (cut or not UTF-8); null when too large to keep. */
   body_b64?: string | null;
 }
@@ -78,14 +79,18 @@ export interface StoredDelivery extends Delivery {
 }
 
 export interface LogOptions {
-  /** Writes behind (index, statistics, events) at most this often, ms (default 250). */
+  /** Writes behind (pages, index, statistics) at most this often, ms (default 1000). */
   flushMs?: number;
+  /** Publishes live updates at most this often, ms (default 250). */
+  eventsMs?: number;
   /** A delivery still pending after this long gets its record written, ms (default 1000). */
   pendingWriteMs?: number;
   maxPerHook?: number;
   maxBodyBytes?: number;
   /** Largest body kept for replay when the shown body is cut. */
   maxReplayBytes?: number;
+  /** Whether a record keeps a copy of its hook (for replays where the hook cannot be read; default true). */
+  keepHook?: boolean;
 }
 
 /** [id, created_at, 0 if the record is in its page, 1 if on its own key]; older versions wrote no third value (own key). */
@@ -148,6 +153,9 @@ export class DeliveryLog {
   readonly maxBodyBytes: number;
   readonly maxReplayBytes: number;
   private readonly flushMs: number;
+  private readonly eventsMs: number;
+  private readonly keepHook: boolean;
+  private eventTimer: NodeJS.Timeout | null = null;
   private readonly pendingWriteMs: number;
   private readonly index: CasBatcher<IndexEntry[]>;
   private readonly statsKV: CasBatcher<HourStats>;
@@ -180,7 +188,9 @@ export class DeliveryLog {
     this.maxPerHook = options.maxPerHook ?? 200;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
-    this.flushMs = options.flushMs ?? 250;
+    this.flushMs = options.flushMs ?? 1000;
+    this.keepHook = options.keepHook ?? true;
+    this.eventsMs = options.eventsMs ?? 250;
     this.pendingWriteMs = options.pendingWriteMs ?? 1000;
     // Each hook's index and statistics are mostly written by the node delivering for it:
     // what it wrote last is the expected value of its next write, with no read in between.
@@ -397,8 +407,11 @@ export class DeliveryLog {
   private build(input: CreateInput): StoredDelivery {
     const {job} = input;
     const body = storeBody(job.body, this.maxBodyBytes);
-    const {signing_secret: _s, previous_secret: _p, previous_secret_expires_at: _e, ...hook} = job.hook;
-    const source: ReplaySource = {url: job.url, content_type: job.contentType, headers: job.headers, event: job.event, post: job.post, hook};
+    const source: ReplaySource = {url: job.url, content_type: job.contentType, headers: job.headers, event: job.event, post: job.post};
+    if (this.keepHook) {
+      const {signing_secret: _s, previous_secret: _p, previous_secret_expires_at: _e, ...hook} = job.hook;
+      source.hook = hook;
+    }
     if (!body.exact) source.body_b64 = job.body.length <= this.maxReplayBytes ? Buffer.from(job.body).toString('base64') : null;
     return {
       id: input.id,
@@ -544,7 +557,39 @@ export class DeliveryLog {
     if (!e) this.events.set(rec.hook_id, (e = {teamId: rec.team_id, byId: new Map()}));
     e.byId.delete(rec.id);
     e.byId.set(rec.id, summaryView(rec));
-    this.schedule();
+    this.scheduleEvents();
+  }
+
+  /** Live updates go out sooner than the log is written: they cost one call per team. */
+  private scheduleEvents(): void {
+    if (this.eventTimer) return;
+    this.eventTimer = setTimeout(() => {
+      this.eventTimer = null;
+      void this.publishEvents();
+    }, this.eventsMs);
+    this.eventTimer.unref?.();
+  }
+
+  private publishEvents(): Promise<unknown> {
+    if (this.eventTimer) clearTimeout(this.eventTimer);
+    this.eventTimer = null;
+    // One event per team for everything that changed: a client applies each delivery to its hook.
+    const byTeam = new Map<string, Delivery[]>();
+    for (const e of this.events.values()) {
+      const list = byTeam.get(e.teamId) ?? [];
+      // Older changes of the same moment would be overwritten on screen anyway.
+      for (const d of [...e.byId.values()].slice(-EVENT_DELIVERIES_PER_HOOK)) list.push(d);
+      byTeam.set(e.teamId, list);
+    }
+    this.events.clear();
+    return Promise.all(
+      [...byTeam].map(([teamId, deliveries]) =>
+        // As one JSON string: a deep value costs far more to carry through the plugin RPC.
+        this.api.publishWebSocketEvent('delivery', {deliveries: JSON.stringify(deliveries)}, {TeamId: teamId}).catch((err: unknown) => {
+          this.api.logWarn('Hookbridge: could not publish delivery updates', {team_id: teamId, error: err instanceof Error ? err.message : String(err)});
+        }),
+      ),
+    );
   }
 
   private schedule(): void {
@@ -579,23 +624,7 @@ export class DeliveryLog {
     for (const page of this.pages.values()) if (page.state === 'closed') ready.push(page);
     if (this.pages.size) this.schedule();
 
-    // One event per team for everything that changed: a client applies each delivery to its hook.
-    const byTeam = new Map<string, Delivery[]>();
-    for (const e of this.events.values()) {
-      const list = byTeam.get(e.teamId) ?? [];
-      // Older changes of the same moment would be overwritten on screen anyway.
-      for (const d of [...e.byId.values()].slice(-EVENT_DELIVERIES_PER_HOOK)) list.push(d);
-      byTeam.set(e.teamId, list);
-    }
-    this.events.clear();
-    for (const [teamId, deliveries] of byTeam) {
-      work.push(
-        // As one JSON string: a deep value costs far more to carry through the plugin RPC.
-        this.api.publishWebSocketEvent('delivery', {deliveries: JSON.stringify(deliveries)}, {TeamId: teamId}).catch((err: unknown) => {
-          this.api.logWarn('Hookbridge: could not publish delivery updates', {team_id: teamId, error: err instanceof Error ? err.message : String(err)});
-        }),
-      );
-    }
+    work.push(this.publishEvents());
 
     const hooks = [...this.indexAdds.keys()];
     const stats = [...this.statsAdds];

@@ -97,7 +97,8 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   const now = options.now ?? Date.now;
   const policy: RetryPolicy = {...DEFAULT_RETRY_POLICY, ...options.retry};
   const timeoutOf = (): number => (typeof options.timeoutMs === 'function' ? options.timeoutMs() : options.timeoutMs ?? 30_000);
-  const log = new DeliveryLog(api, options.log);
+  // Replays read the hook itself when they can: records then need no copy of it.
+  const log = new DeliveryLog(api, {keepHook: !deps.getHook, ...options.log});
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
   // The body dominates a job; hook, post and headers are a few KB at most.
   const sizeOf = (p: unknown): number => ((p as Payload).body_b64?.length ?? 0) + 4096;
@@ -256,12 +257,13 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
       const source = rec.source;
       if (!source) throw replayError(id, 'it has no stored request');
       // Without getHook the snapshot has no secrets: the replay goes out unsigned.
-      let hook: H | null = source.hook as H;
+      let hook: H | null = (source.hook ?? null) as H | null;
       if (deps.getHook) {
         hook = await deps.getHook(rec.hook_id);
         if (!hook) throw new AppError({id: 'hookbridge.delivery.replay.hook_deleted', message: 'The hook of this delivery no longer exists.', statusCode: 404, where: 'Replay'});
         if (hook.enabled === false) throw replayError(id, 'its hook is disabled; enable it first');
       }
+      if (!hook) throw replayError(id, 'it has no stored hook');
       const body = replayBody(rec);
       if (!body) throw replayError(id, 'its request body was too large to keep');
       const job: OutgoingJob<H, P> = {hook, url: source.url, contentType: source.content_type, body, headers: source.headers, event: source.event, post: source.post as P};

@@ -118,6 +118,9 @@ export class OutgoingDispatcher {
   private jobs(hook: OutgoingHook, payload: ReturnType<typeof buildPayload>, post: Post, event: OutgoingEvent | 'test'): OutgoingJob[] {
     const {contentType, body} = encodePayload(payload, hook.content_type);
     const headers = requestHeaders(hook, contentType);
+    // What a reply needs of the triggering post; a job is stored (queue, log) with each
+    // delivery, so it carries no more of the post than that.
+    const replyTo: Post = {Id: post.Id, ChannelId: post.ChannelId, RootId: post.RootId, UserId: post.UserId};
     return hook.callback_urls.map((url) => ({
       hook,
       url,
@@ -125,10 +128,10 @@ export class OutgoingDispatcher {
       body,
       headers,
       event,
-      post,
+      post: replyTo,
       onResponse: async (result) => {
         if (event === 'test') return;
-        await applyOutgoingResponse({api: this.deps.api, settings: this.deps.config(), hook, post, channelId: post.ChannelId ?? ''}, result.body);
+        await applyOutgoingResponse({api: this.deps.api, settings: this.deps.config(), hook, post: replyTo, channelId: replyTo.ChannelId ?? ''}, result.body);
       },
     }));
   }
