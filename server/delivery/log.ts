@@ -50,7 +50,7 @@ const STATS_TTL_SECONDS = 26 * 3600;
 const MAX_ATTEMPTS_KEPT = 20;
 const REMEMBERED_KEYS = 1024;
 /** Hooks whose index is written at the same time: the rest wait, so a flush never holds the event loop for long. */
-const FLUSH_PARALLEL_HOOKS = 8;
+const FLUSH_PARALLEL_HOOKS = 4;
 // A paged delivery's id is its page's id (24 characters) and its slot (2 base-32 digits):
 // 26 characters, like every Mattermost id.
 const PAGE_ID_LENGTH = 24;
@@ -718,7 +718,11 @@ function slotOf(id: string): string {
   return id.slice(PAGE_ID_LENGTH);
 }
 
-/** Runs `fn` on every item, at most `limit` at a time; rejects with the first failure once all have run. */
+/**
+ * Runs `fn` on every item, at most `limit` at a time, letting other work run
+ * between items (deliveries come first: the log is written behind); rejects with
+ * the first failure once all have run.
+ */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   let failure: {err: unknown} | null = null;
@@ -730,6 +734,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
       } catch (err) {
         failure ??= {err};
       }
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
