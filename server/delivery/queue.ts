@@ -248,13 +248,18 @@ export class DurableQueue<T> {
     const now = this.now();
     const group: GroupRecord<T> = {v: 2, id: newId(), due: now, created_at: now, jobs: batch.map((w) => w.rec)};
     const lease = this.leaseValue();
-    const stored = Promise.all([
-      this.api.kvSet(JOB_PREFIX + group.id, encodeJSON(group)),
-      this.api.kvSetWithOptions(LEASE_PREFIX + group.id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}),
-    ]).then(([, leased]) => {
-      if (!leased) throw new Error('the lease of a new group was taken');
-    });
-    // Sending starts while the group is written: no other node can see it before its index
+    // Encoded and written on the next turn, once the jobs' first requests are on their way.
+    const stored = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() =>
+        Promise.all([
+          this.api.kvSet(JOB_PREFIX + group.id, encodeJSON(group)),
+          this.api.kvSetWithOptions(LEASE_PREFIX + group.id, lease, {atomic: true, oldValue: null, expireInSeconds: this.leaseSeconds}),
+        ]),
+      )
+      .then(([, leased]) => {
+        if (!leased) throw new Error('the lease of a new group was taken');
+      });
+    // Sending starts before the group is written: no other node can see it before its index
     // entry, which follows the record. An outcome is only recorded once the record is stored,
     // and enqueue only resolves then: a job the caller was told is queued is durable.
     const owned = this.adopt(group, lease, new Uint8Array(Math.ceil(group.jobs.length / 8)), stored);
