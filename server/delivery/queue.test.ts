@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
-import {JOB_PREFIX, LEASE_PREFIX, SHARD_PREFIX} from './queue.js';
+import {DurableQueue, JOB_PREFIX, LEASE_PREFIX, SHARD_PREFIX} from './queue.js';
 import {createDurableDeliveryService, type DurableDeliveryService} from './service.js';
 import {closeReceivers, fakeClock, httpSender, makeHook, sleep, startReceiver, waitFor} from './testdata/support.js';
 import type {DeliveryHook, OutgoingJob, Send} from './types.js';
@@ -270,6 +270,38 @@ describe('durable queue: sending while the group is written', () => {
     await assert.rejects(failing, /store unavailable/);
     await sleep(20);
     assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX) || k.startsWith('dq_d_') || k.startsWith(SHARD_PREFIX)), [], 'nothing of the failed group is stored');
+  });
+});
+
+describe('durable queue: leases of groups being written', () => {
+  it('renews no lease before its group is stored, and loses no group to a renewal that came too early', async () => {
+    const mm = new MemoryMattermost();
+    let release: () => void = () => undefined;
+    const api = Object.create(mm) as MemoryMattermost;
+    api.kvSet = async (key, value) => {
+      if (key.startsWith(JOB_PREFIX)) await new Promise<void>((r) => (release = r));
+      return mm.kvSet(key, value);
+    };
+    let renewal: Promise<void> | null = null;
+    const q: DurableQueue<{n: number}> = new DurableQueue<{n: number}>(
+      api,
+      async () => {
+        // A renewal round that starts while the group's record and lease are still to be written.
+        renewal ??= (q as unknown as {renewAll(): Promise<void>}).renewAll();
+        return {kind: 'done'};
+      },
+      {nodeId: 'n', sweepOnStart: false},
+    );
+    q.start();
+    const queued = q.enqueue({hook_id: 'h', payload: {n: 1}});
+    await waitFor(() => renewal !== null, 2000, 'the job to run');
+    await sleep(10);
+    release();
+    await queued;
+    await renewal;
+    assert.deepEqual(mm.logs.filter((l) => l.message.includes('lost the lease')).map((l) => l.message), []);
+    await waitFor(() => ![...mm.kv.keys()].some((k) => k.startsWith(JOB_PREFIX) || k.startsWith(LEASE_PREFIX)), 2000, 'the finished group and its lease to go');
+    await q.stop(0);
   });
 });
 

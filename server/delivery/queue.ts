@@ -317,7 +317,8 @@ export class DurableQueue<T> {
       g.released = true;
       this.owned.delete(g.id);
       this.ownedJobs -= g.size;
-      handOver.push(this.settleCheckpoint(g).then(() => this.release(g.id, g.lease)).catch((err: unknown) => this.warn('handing a group back failed', err, g.id)));
+      // Released once written: a lease set after its release would hold the group until expiry.
+      handOver.push(g.stored.then(() => this.settleCheckpoint(g)).then(() => this.release(g.id, g.lease)).catch((err: unknown) => this.warn('handing a group back failed', err, g.id)));
     }
     await Promise.all(handOver);
     await Promise.allSettled([...this.background]);
@@ -602,6 +603,8 @@ export class DurableQueue<T> {
   private async renewAll(): Promise<void> {
     await Promise.all(
       [...this.owned.values()].map(async (g) => {
+        // A group still being written has no lease in the store yet (and a fresh one needs no renewal).
+        if (!(await g.stored.then(() => true, () => false)) || g.released) return;
         const next = this.leaseValue();
         try {
           const ok = await this.api.kvSetWithOptions(LEASE_PREFIX + g.id, next, {atomic: true, oldValue: g.lease, expireInSeconds: this.leaseSeconds});
