@@ -51,6 +51,7 @@ const MAX_ATTEMPTS_KEPT = 20;
 const REMEMBERED_KEYS = 1024;
 /** Hooks whose index is written at the same time: the rest wait, so a flush never holds the event loop for long. */
 const FLUSH_PARALLEL_HOOKS = 4;
+const YIELD_POLL_MS = 2;
 // A paged delivery's id is its page's id (24 characters) and its slot (2 base-32 digits):
 // 26 characters, like every Mattermost id.
 const PAGE_ID_LENGTH = 24;
@@ -91,6 +92,10 @@ export interface LogOptions {
   maxReplayBytes?: number;
   /** Whether a record keeps a copy of its hook (for replays where the hook cannot be read; default true). */
   keepHook?: boolean;
+  /** Whether deliveries are running, which the writes behind wait for (up to maxYieldMs a round). */
+  yieldTo?: () => boolean;
+  /** Longest a round of writes behind waits for running deliveries, ms (default 1000). */
+  maxYieldMs?: number;
 }
 
 /** [id, created_at, 0 if the record is in its page, 1 if on its own key]; older versions wrote no third value (own key). */
@@ -155,6 +160,8 @@ export class DeliveryLog {
   private readonly flushMs: number;
   private readonly eventsMs: number;
   private readonly keepHook: boolean;
+  private readonly yieldTo: (() => boolean) | null;
+  private readonly maxYieldMs: number;
   private eventTimer: NodeJS.Timeout | null = null;
   private readonly pendingWriteMs: number;
   private readonly index: CasBatcher<IndexEntry[]>;
@@ -190,6 +197,8 @@ export class DeliveryLog {
     this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
     this.flushMs = options.flushMs ?? 1000;
     this.keepHook = options.keepHook ?? true;
+    this.yieldTo = options.yieldTo ?? null;
+    this.maxYieldMs = options.maxYieldMs ?? 1000;
     this.eventsMs = options.eventsMs ?? 250;
     this.pendingWriteMs = options.pendingWriteMs ?? 1000;
     // Each hook's index and statistics are mostly written by the node delivering for it:
@@ -386,13 +395,18 @@ export class DeliveryLog {
 
   /** Writes everything held back: index entries, statistics, pages, long-pending records, events. */
   flush(): Promise<void> {
+    return this.flushRound(false);
+  }
+
+  /** `behind`: a round of the timer, which lets running deliveries go first for a while. */
+  private flushRound(behind: boolean): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const run = (this.flushing ?? Promise.resolve()).then(async () => {
       // Only writes already waiting: each waits for an index entry this round writes (or
       // an earlier one wrote). A later write may wait for the next round, which waits for this one.
       const writes = [...this.writes];
-      await this.flushNow();
+      await this.flushNow(behind);
       await Promise.allSettled(writes);
     });
     const mine: Promise<void> = run.finally(() => {
@@ -596,12 +610,20 @@ export class DeliveryLog {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush().catch((err: unknown) => this.api.logWarn('Hookbridge: writing the delivery log failed', {error: err instanceof Error ? err.message : String(err)}));
+      void this.flushRound(true).catch((err: unknown) => this.api.logWarn('Hookbridge: writing the delivery log failed', {error: err instanceof Error ? err.message : String(err)}));
     }, this.flushMs);
     this.timer.unref?.();
   }
 
-  private async flushNow(): Promise<void> {
+  private async flushNow(behind: boolean): Promise<void> {
+    // Writing the log behind must not slow the deliveries it records: between two
+    // writes it waits while deliveries are running, for at most maxYieldMs a round.
+    const started = Date.now();
+    const yieldTo = this.yieldTo;
+    const pause = async (): Promise<void> => {
+      while (behind && yieldTo && yieldTo() && Date.now() - started < this.maxYieldMs) await new Promise((r) => setTimeout(r, YIELD_POLL_MS));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    };
     const work: Promise<unknown>[] = [];
     const now = Date.now();
     // Deliveries outside pages pending for a while get their record, so other nodes can show them.
@@ -630,9 +652,9 @@ export class DeliveryLog {
     const stats = [...this.statsAdds];
     this.statsAdds.clear();
     work.push(
-      eachLimited(hooks, FLUSH_PARALLEL_HOOKS, (hookId) => this.flushIndexOf(hookId)),
-      eachLimited(stats, FLUSH_PARALLEL_HOOKS, ([key, delta]) => this.statsKV.update(key, (s) => mergeStats(s, delta))),
-      eachLimited(ready, FLUSH_PARALLEL_HOOKS, (page) => this.writePage(page, now) ?? Promise.resolve()),
+      eachLimited(hooks, FLUSH_PARALLEL_HOOKS, pause, (hookId) => this.flushIndexOf(hookId)),
+      eachLimited(stats, FLUSH_PARALLEL_HOOKS, pause, ([key, delta]) => this.statsKV.update(key, (s) => mergeStats(s, delta))),
+      eachLimited(ready, FLUSH_PARALLEL_HOOKS, pause, (page) => this.writePage(page, now) ?? Promise.resolve()),
     );
     const results = await Promise.allSettled(work);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -718,12 +740,8 @@ function slotOf(id: string): string {
   return id.slice(PAGE_ID_LENGTH);
 }
 
-/**
- * Runs `fn` on every item, at most `limit` at a time, letting other work run
- * between items (deliveries come first: the log is written behind); rejects with
- * the first failure once all have run.
- */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+/** Runs `fn` on every item, at most `limit` at a time, awaiting `pause` after each; rejects with the first failure once all have run. */
+async function eachLimited<T>(items: readonly T[], limit: number, pause: () => Promise<void>, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   let failure: {err: unknown} | null = null;
   const worker = async (): Promise<void> => {
@@ -734,7 +752,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
       } catch (err) {
         failure ??= {err};
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await pause();
     }
   };
   await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));

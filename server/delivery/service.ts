@@ -97,8 +97,9 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   const now = options.now ?? Date.now;
   const policy: RetryPolicy = {...DEFAULT_RETRY_POLICY, ...options.retry};
   const timeoutOf = (): number => (typeof options.timeoutMs === 'function' ? options.timeoutMs() : options.timeoutMs ?? 30_000);
-  // Replays read the hook itself when they can: records then need no copy of it.
-  const log = new DeliveryLog(api, {keepHook: !deps.getHook, ...options.log});
+  // Replays read the hook itself when they can: records then need no copy of it. The log
+  // is written behind, after the deliveries this node is running.
+  const log = new DeliveryLog(api, {keepHook: !deps.getHook, yieldTo: () => queue.inFlight > 0, ...options.log});
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
   // The body dominates a job; hook, post and headers are a few KB at most.
   const sizeOf = (p: unknown): number => ((p as Payload).body_b64?.length ?? 0) + 4096;
