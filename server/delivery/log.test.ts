@@ -4,7 +4,7 @@ import {MemoryMattermost} from '../mattermost/memory.js';
 import {decodeJSON} from './kv.js';
 import {DeliveryLog} from './log.js';
 import {createDurableDeliveryService} from './service.js';
-import {closeReceivers, fakeClock, httpSender, makeHook, startReceiver} from './testdata/support.js';
+import {closeReceivers, fakeClock, httpSender, makeHook, sleep, startReceiver, waitFor} from './testdata/support.js';
 import type {Delivery, DeliveryHook, OutgoingJob, Send, SendResult} from './types.js';
 
 const sender = httpSender();
@@ -102,6 +102,28 @@ describe('delivery log', () => {
     assert.equal((await otherNode.get(quiet))?.status, 'succeeded');
     await t.service.forgetHook(hook.id);
     assert.deepEqual([...t.mm.kv.keys()].filter((k) => k.startsWith('dl')), [], 'forgetting the hook leaves nothing');
+  });
+
+  it('writes behind once running deliveries are done, or after maxYieldMs, while flush() writes at once', async () => {
+    const mm = new MemoryMattermost();
+    let busy = true;
+    const log = new DeliveryLog(mm, {flushMs: 5, yieldTo: () => busy, maxYieldMs: 400});
+    const add = async (hookId: string): Promise<void> => {
+      const hook = makeHook({id: hookId});
+      await log.create({id: log.newId(hookId), job: job(hook, 'http://127.0.0.1:9/x'), headers: {}, createdAt: Date.now()});
+    };
+    const indexed = async (hookId: string): Promise<boolean> => (await mm.kvGet(`dlx_${hookId}`)) !== null;
+    await add('waits');
+    await sleep(100);
+    assert.equal(await indexed('waits'), false, 'held back while deliveries run');
+    busy = false;
+    await waitFor(() => indexed('waits'), 2000, 'the index once they are done');
+    busy = true;
+    await add('capped');
+    await waitFor(() => indexed('capped'), 3000, 'the index after maxYieldMs, deliveries or not');
+    await add('now');
+    await log.flush();
+    assert.equal(await indexed('now'), true, 'an explicit flush does not wait');
   });
 
   it('reads and retires records an older version stored one per key', async () => {

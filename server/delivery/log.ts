@@ -740,19 +740,19 @@ function slotOf(id: string): string {
   return id.slice(PAGE_ID_LENGTH);
 }
 
-/** Runs `fn` on every item, at most `limit` at a time, awaiting `pause` after each; rejects with the first failure once all have run. */
+/** Runs `fn` on every item, at most `limit` at a time, awaiting `pause` before each; rejects with the first failure once all have run. */
 async function eachLimited<T>(items: readonly T[], limit: number, pause: () => Promise<void>, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   let failure: {err: unknown} | null = null;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const item = items[next++]!;
+      await pause();
       try {
         await fn(item);
       } catch (err) {
         failure ??= {err};
       }
-      await pause();
     }
   };
   await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
