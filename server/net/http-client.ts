@@ -4,6 +4,7 @@
 // deadline and a response size cap.
 
 import {Http1Pool, type Http1Request, type Http1Response} from './http1.js';
+import {Deadline, type CancelSignal} from './deadline.js';
 import {RedirectError, ResponseTooLargeError, TimeoutError} from './errors.js';
 import type {SsrfGuard} from './ssrf.js';
 
@@ -79,7 +80,15 @@ export class HttpClient {
   }
 
   async request(rawURL: string, options: RequestOptions): Promise<HttpResponse> {
-    const deadline = AbortSignal.timeout(Math.max(1, options.timeoutMs));
+    const deadline = new Deadline(options.timeoutMs, () => new TimeoutError(`request timed out after ${options.timeoutMs} ms`));
+    try {
+      return await this.exchange(rawURL, options, deadline);
+    } finally {
+      deadline.finish();
+    }
+  }
+
+  private async exchange(rawURL: string, options: RequestOptions, deadline: Deadline): Promise<HttpResponse> {
     const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     let url = parseHttpURL(rawURL);
@@ -137,7 +146,7 @@ export function parseHttpURL(raw: string): URL {
 }
 
 /** Lets the deadline also cover DNS, which has no signal of its own. */
-function withDeadline<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, signal: CancelSignal, timeoutMs: number): Promise<T> {
   if (signal.aborted) return Promise.reject(new TimeoutError(`request timed out after ${timeoutMs} ms`));
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new TimeoutError(`request timed out after ${timeoutMs} ms`));

@@ -15,6 +15,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
+import type {CancelSignal} from './deadline.js';
 import {ResponseTooLargeError} from './errors.js';
 import type {ResolvedAddress} from './ssrf.js';
 
@@ -25,7 +26,7 @@ export interface Http1Request {
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Uint8Array | undefined;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Longest body accepted. */
   readonly maxBytes: number;
 }
