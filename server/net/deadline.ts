@@ -38,7 +38,7 @@ export class Deadline implements CancelSignal {
     this.listeners = [];
   }
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  addEventListener(_type: 'abort', listener: () => void, _options?: {once?: boolean}): void {
     // Every listener here is a once listener: abort() drops them all as it calls them.
     if (!this.aborted) this.listeners.push(listener);
   }

@@ -99,7 +99,8 @@ export class HttpClient {
 
     for (let hop = 0; ; hop++) {
       const guard = this.guard();
-      const addresses = await withDeadline(guard.vet(url), deadline, options.timeoutMs);
+      // Known addresses (an IP, a name just resolved) go straight on: no turn is lost before the request is written.
+      const addresses = guard.vetNow(url) ?? (await withDeadline(guard.vet(url), deadline, options.timeoutMs));
       let response: HttpResponse;
       try {
         const res = await this.transport({url, address: addresses[0]!, method, headers, body, signal: deadline, maxBytes}, guard);

@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {HttpClient, oneShotTransport, RedirectError, ResponseTooLargeError, TimeoutError, type Transport} from './http-client.js';
 import {internalReason, parseCIDR, parseIP} from './ip.js';
-import {AllowList, ForbiddenAddressError, SsrfGuard, type Resolver} from './ssrf.js';
+import {AllowList, ForbiddenAddressError, ResolveError, SsrfGuard, type Resolver} from './ssrf.js';
 
 describe('address classification', () => {
   const cases: [string, string | null][] = [
@@ -88,6 +88,35 @@ describe('SSRF guard', () => {
 
   it('reports names that do not resolve', async () => {
     await assert.rejects(guard().vet(new URL('http://nowhere.example/')), /could not resolve nowhere.example/);
+  });
+
+  it('resolves a name once for requests close together, keeps no failure, and checks every answer again', async () => {
+    let lookups = 0;
+    let failNext = true;
+    const counting: Resolver = async (host) => {
+      lookups++;
+      await new Promise((r) => setTimeout(r, 5));
+      if (host === 'flaky.example' && failNext) {
+        failNext = false;
+        throw new Error('SERVFAIL');
+      }
+      return [{address: host === 'inside.example' ? '10.0.0.7' : '93.184.216.34', family: 4}];
+    };
+    const g = new SsrfGuard({allowList: new AllowList([]), resolver: counting, ownAddresses: () => []});
+    const url = new URL('http://good.example/hook');
+    assert.equal(g.vetNow(url), undefined, 'an unresolved name needs a lookup');
+    const answers = await Promise.all(Array.from({length: 20}, () => g.vet(url)));
+    assert.equal(lookups, 1);
+    assert.deepEqual(answers[19], [{address: '93.184.216.34', family: 4}]);
+    assert.deepEqual(g.vetNow(url), [{address: '93.184.216.34', family: 4}], 'a fresh answer is used at once');
+    assert.equal(lookups, 1);
+
+    await assert.rejects(g.vet(new URL('http://flaky.example/')), ResolveError);
+    assert.deepEqual(await g.vet(new URL('http://flaky.example/')), [{address: '93.184.216.34', family: 4}], 'a failed lookup is tried again');
+
+    await assert.rejects(g.vet(new URL('http://inside.example/')), ForbiddenAddressError);
+    assert.throws(() => g.vetNow(new URL('http://inside.example/')), ForbiddenAddressError, 'a remembered answer is still refused');
+    assert.throws(() => g.vetNow(new URL('http://10.1.2.3/')), ForbiddenAddressError, 'an IP is vetted without waiting');
   });
 });
 

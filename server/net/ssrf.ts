@@ -96,10 +96,26 @@ export interface GuardOptions {
   ownAddresses?: () => readonly string[];
 }
 
+/**
+ * How long a host name's answer is reused: well under any real DNS TTL, and long
+ * enough that a post firing many hooks at one host resolves it once (a lookup goes
+ * through the thread pool and costs more than the rest of a request). Only the
+ * answer is reused; it is checked again on every request.
+ */
+const RESOLVED_MS = 5000;
+const RESOLVED_HOSTS = 1000;
+
+interface Resolution {
+  at: number;
+  answer: Promise<ResolvedAddress[]>;
+  addresses: ResolvedAddress[] | null;
+}
+
 export class SsrfGuard {
   private readonly allowList: AllowList;
   private readonly resolver: Resolver;
   private readonly ownAddresses: () => readonly string[];
+  private readonly resolved = new Map<string, Resolution>();
 
   constructor(options: GuardOptions) {
     this.allowList = options.allowList;
@@ -107,22 +123,61 @@ export class SsrfGuard {
     this.ownAddresses = options.ownAddresses ?? ownInterfaceAddresses;
   }
 
+  /**
+   * vet() without waiting, when the addresses are known already (an IP literal,
+   * or a name resolved moments ago); undefined when the name must be resolved.
+   * Throws ForbiddenAddressError as vet() does.
+   */
+  vetNow(url: URL): ResolvedAddress[] | undefined {
+    const host = hostOf(url);
+    const literal = parseIP(host);
+    if (literal) return this.check(host, false, [{address: formatIP(literal), family: literal.length === 4 ? 4 : 6}]);
+    const hit = this.resolved.get(host);
+    if (!hit?.addresses) return undefined;
+    const age = Date.now() - hit.at;
+    if (age < 0 || age >= RESOLVED_MS) return undefined;
+    return this.check(host, this.allowList.allowsHost(host), hit.addresses);
+  }
+
   /** The addresses `url` may be reached at; throws ForbiddenAddressError without connecting when any is internal. */
   async vet(url: URL): Promise<ResolvedAddress[]> {
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const literal = parseIP(host);
-    let addresses: ResolvedAddress[];
-    if (literal) {
-      addresses = [{address: formatIP(literal), family: literal.length === 4 ? 4 : 6}];
-    } else {
-      try {
-        addresses = await this.resolver(host);
-      } catch (err) {
+    const known = this.vetNow(url);
+    if (known) return known;
+    const host = hostOf(url);
+    return this.check(host, this.allowList.allowsHost(host), await this.resolve(host));
+  }
+
+  /** Concurrent lookups of one name share one; failures are not kept. */
+  private resolve(host: string): Promise<ResolvedAddress[]> {
+    const now = Date.now();
+    const hit = this.resolved.get(host);
+    if (hit && (!hit.addresses || (now - hit.at < RESOLVED_MS && now >= hit.at))) return hit.answer;
+    const answer = this.resolver(host).then(
+      (addresses) => {
+        if (addresses.length === 0) throw new ResolveError(`could not resolve ${host}: no addresses`);
+        return addresses;
+      },
+      (err: unknown) => {
         throw new ResolveError(`could not resolve ${host}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      if (addresses.length === 0) throw new ResolveError(`could not resolve ${host}: no addresses`);
-    }
-    const hostAllowed = !literal && this.allowList.allowsHost(host);
+      },
+    );
+    const entry: Resolution = {at: now, answer, addresses: null};
+    this.resolved.delete(host);
+    this.resolved.set(host, entry);
+    if (this.resolved.size > RESOLVED_HOSTS) this.resolved.delete(this.resolved.keys().next().value!);
+    answer.then(
+      (addresses) => {
+        entry.addresses = addresses;
+        entry.at = Date.now();
+      },
+      () => {
+        if (this.resolved.get(host) === entry) this.resolved.delete(host);
+      },
+    );
+    return answer;
+  }
+
+  private check(host: string, hostAllowed: boolean, addresses: ResolvedAddress[]): ResolvedAddress[] {
     let own: IPBytes[] | null = null;
     const isOwn = (ip: IPBytes): boolean => (own ??= parsedOwn(this.ownAddresses())).some((o) => ipEqual(o, ip));
     // One bad address refuses the host: a name answering with both a public and a
@@ -136,4 +191,8 @@ export class SsrfGuard {
     }
     return addresses;
   }
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
