@@ -238,6 +238,27 @@ describe('delivery log', () => {
     }
   });
 
+  it('shows a delivery whose callback has not answered as pending, in the log and in a live update', async () => {
+    let release: (r: SendResult) => void = () => undefined;
+    const mm = new MemoryMattermost();
+    const service = createDurableDeliveryService({api: mm, send: () => new Promise<SendResult>((r) => (release = r)), nodeId: 'n1', options: {log: {eventsMs: 10, flushMs: 50}}});
+    service.start();
+    try {
+      const hook = makeHook({team_id: 'teamP'});
+      const id = await service.deliver(job(hook, 'http://127.0.0.1:9/slow'));
+      const listed = await service.list(hook.id, 0, 10);
+      assert.deepEqual(listed.map((d) => [d.id, d.status]), [[id, 'pending']]);
+      assert.equal((await service.get(id))?.request?.url, 'http://127.0.0.1:9/slow');
+      await waitFor(async () => mm.events.some((e) => e.event === 'delivery'));
+      const shown = (JSON.parse(mm.events.find((e) => e.event === 'delivery')!.payload.deliveries as string) as Delivery[]).map((d) => [d.id, d.status]);
+      assert.deepEqual(shown, [[id, 'pending']]);
+      release(ok());
+      await waitFor(async () => (await service.get(id))?.status === 'succeeded');
+    } finally {
+      await service.stop(100);
+    }
+  });
+
   it('keeps hourly stats for 24 hours with p50/p95 latencies', async () => {
     const latencies = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000];
     let i = 0;

@@ -169,6 +169,8 @@ export class DeliveryLog {
 
   /** Records this node is working on, by delivery id. */
   private readonly live = new Map<string, Live>();
+  /** Deliveries added whose records are not built yet (see add()). */
+  private readonly adding = new Map<string, CreateInput>();
   /** The page each hook's new deliveries go to, until the next flush. */
   private readonly openPages = new Map<string, Page>();
   /** Pages not written yet, by page id. */
@@ -222,6 +224,30 @@ export class DeliveryLog {
 
   /** Records a new pending delivery and lists it first in its hook's log. */
   async create(input: CreateInput): Promise<Delivery> {
+    this.settle();
+    return publicView(this.createNow(input));
+  }
+
+  /**
+   * create() for the sending path: the record is built later, before anything
+   * reads or writes the log and within the live-update interval, so a post that
+   * fires many hooks has its requests on the wire before their records exist.
+   */
+  add(input: CreateInput): void {
+    this.adding.set(input.id, input);
+    this.scheduleEvents();
+    this.schedule();
+  }
+
+  /** Builds the records of deliveries added so far. */
+  private settle(): void {
+    if (this.adding.size === 0) return;
+    const inputs = [...this.adding.values()];
+    this.adding.clear();
+    for (const input of inputs) this.createNow(input);
+  }
+
+  private createNow(input: CreateInput): StoredDelivery {
     const record = this.build(input);
     const page = this.pages.get(pageOf(record.id));
     const paged = page !== undefined && page.hookId === record.hook_id && (page.state === 'open' || page.state === 'closed');
@@ -231,11 +257,12 @@ export class DeliveryLog {
     else this.unwritten.set(record.id, Date.now());
     this.listInIndex(record, !paged);
     this.changed(record);
-    return publicView(record);
+    return record;
   }
 
   /** Records one attempt's outcome; no-op when the record already fell off the log (and cannot be rebuilt). */
   async recordAttempt(id: string, update: AttemptUpdate, rebuild?: () => CreateInput): Promise<Delivery | null> {
+    this.settle();
     let entry = this.live.get(id);
     if (!entry) {
       const stored = await this.record(id);
@@ -300,6 +327,7 @@ export class DeliveryLog {
   }
 
   async record(id: string): Promise<StoredDelivery | null> {
+    this.settle();
     const live = this.live.get(id);
     if (live && !live.dropped) return live.rec;
     const alone = decodeJSON<StoredDelivery>(await this.api.kvGet(LOG_RECORD_PREFIX + id));
@@ -322,6 +350,7 @@ export class DeliveryLog {
 
   /** Newest first; summaries without request and response. */
   async list(hookId: string, page: number, perPage: number): Promise<Delivery[]> {
+    this.settle();
     const p = Math.max(0, Math.floor(page) || 0);
     const n = Math.min(Math.max(1, Math.floor(perPage) || 50), this.maxPerHook);
     const stored = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
@@ -366,6 +395,7 @@ export class DeliveryLog {
 
   /** Deletes a hook's log and statistics (after the hook is deleted). */
   async forget(hookId: string, nowMs: number): Promise<void> {
+    this.settle();
     this.indexAdds.delete(hookId);
     this.events.delete(hookId);
     this.openPages.delete(hookId);
@@ -585,6 +615,7 @@ export class DeliveryLog {
   }
 
   private publishEvents(): Promise<unknown> {
+    this.settle();
     if (this.eventTimer) clearTimeout(this.eventTimer);
     this.eventTimer = null;
     // One event per team for everything that changed: a client applies each delivery to its hook.
@@ -616,6 +647,7 @@ export class DeliveryLog {
   }
 
   private async flushNow(behind: boolean): Promise<void> {
+    this.settle();
     // Writing the log behind must not slow the deliveries it records: between two
     // writes it waits while deliveries are running, for at most maxYieldMs a round.
     const started = Date.now();

@@ -224,7 +224,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   async function enqueue(job: OutgoingJob<H, P>, extra: {maxAttempts?: number; counts: boolean; replayOf?: string}): Promise<string> {
     const id = log.newId(job.hook.id);
     const createdAt = now();
-    await log.create({id, job, headers: baseHeaders(job, job.hook), createdAt, ...(extra.replayOf ? {replayOf: extra.replayOf} : {})});
+    log.add({id, job, headers: baseHeaders(job, job.hook), createdAt, ...(extra.replayOf ? {replayOf: extra.replayOf} : {})});
     const payload: Payload = {
       url: job.url,
       content_type: job.contentType,
