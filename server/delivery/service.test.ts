@@ -201,6 +201,48 @@ describe('delivery service: disabling', () => {
   });
 });
 
+describe('delivery service: reading hooks', () => {
+  it('reads a hook again before its copy expires, so a stream of deliveries never waits for the store, and sees a change within hookCacheMs', async () => {
+    const stored = new Map<string, DeliveryHook>();
+    let reads = 0;
+    let slow: (() => void) | null = null;
+    const t = setup(() => ({status: 200}), {
+      getHook: async (id) => {
+        reads++;
+        // A read that waits: a delivery that depends on it would wait too.
+        if (slow) await new Promise<void>((r) => (slow = r));
+        return stored.get(id) ?? null;
+      },
+    });
+    const receiver = await t.ready();
+    const hook = makeHook({id: 'h1'});
+    stored.set('h1', hook);
+    await t.service.deliver(job(hook, receiver.url, 1));
+    await t.service.poll();
+    assert.equal(reads, 1);
+
+    // Past half of hookCacheMs (1 s): the copy serves this delivery while a read goes out behind it.
+    t.clock.advance(600);
+    slow = () => undefined;
+    await t.service.deliver(job(hook, receiver.url, 2));
+    await Promise.race([t.service.poll(), new Promise((r) => setTimeout(r, 1000))]);
+    assert.equal(receiver.received.length, 2, 'the delivery, not held up by the read');
+    assert.equal(reads, 2);
+    stored.set('h1', {...hook, enabled: false});
+    (slow as () => void)();
+    slow = null;
+    await new Promise((r) => setImmediate(r));
+
+    // The read of 600 ms is the copy now; at 1,700 ms it is too old, so the change shows.
+    t.clock.advance(1100);
+    const id = await t.service.deliver(job(hook, receiver.url, 3));
+    await t.service.poll();
+    assert.equal(receiver.received.length, 2);
+    assert.equal((await t.service.get(id))!.error, 'the hook is disabled');
+    await receiver.close();
+  });
+});
+
 describe('delivery service: requests', () => {
   it('sends custom headers, cannot be spoofed by them, and signs with the current secret after a rotation', async () => {
     const hooks = new Map<string, DeliveryHook>();

@@ -107,16 +107,28 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
 
   // A burst of deliveries for one hook reads it once, not once per attempt.
   const hookCacheMs = options.hookCacheMs ?? 1000;
-  const hooks = new Map<string, {at: number; hook: Promise<H | null>}>();
+  const hooks = new Map<string, {at: number; hook: Promise<H | null>; refreshing?: boolean}>();
   function loadHook(hookId: string): Promise<H | null> {
     const t = now();
     const hit = hooks.get(hookId);
-    if (hit && t - hit.at < hookCacheMs && t >= hit.at) return hit.hook;
+    if (hit && t - hit.at < hookCacheMs && t >= hit.at) {
+      // Read again ahead of expiry: a steady stream of deliveries never waits for the store.
+      if (t - hit.at >= hookCacheMs / 2 && !hit.refreshing) refreshHook(hookId, hit, t);
+      return hit.hook;
+    }
     const hook = deps.getHook!(hookId);
     hooks.set(hookId, {at: t, hook});
     if (hooks.size > 10_000) hooks.delete(hooks.keys().next().value!);
     hook.catch(() => hooks.get(hookId)?.hook === hook && hooks.delete(hookId));
     return hook;
+  }
+  function refreshHook(hookId: string, hit: {at: number; hook: Promise<H | null>; refreshing?: boolean}, t: number): void {
+    hit.refreshing = true;
+    deps.getHook!(hookId).then(
+      // Unless the hook changed meanwhile (hookChanged dropped the entry): then the read may be older than the change.
+      (hook) => void (hooks.get(hookId) === hit && hooks.set(hookId, {at: t, hook: Promise.resolve(hook)})),
+      () => void (hit.refreshing = false),
+    );
   }
 
   async function currentHook(rec: QueueRecord<Payload>): Promise<H | null | 'disabled'> {
