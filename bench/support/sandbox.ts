@@ -8,7 +8,7 @@ import http from 'node:http';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PLUGIN_NODE_FLAGS} from '../../build/node-flags.mjs';
-import {Child, repoRoot} from './proc.js';
+import {Child, cpuMs, repoRoot, sleep} from './proc.js';
 import type {LoadHooksArgs} from './sandbox-host.js';
 
 let built: string | null = null;
@@ -128,6 +128,24 @@ export class BenchSandbox {
     const pid = await this.child.call<number | null>('pluginPid');
     if (!pid) throw new Error('the plugin is not running');
     return pid;
+  }
+
+  /**
+   * Waits until the host and the plugin are idle (together under 5% of a core
+   * over a 200 ms window), for at most maxMs: work left over from an earlier load,
+   * such as the delivery log written behind, is load too. Resolves with the wait in ms.
+   */
+  async settle(maxMs = 5000): Promise<number> {
+    const pids = [this.info.pid, await this.pluginPid()];
+    const t0 = performance.now();
+    const busy = (): number => pids.reduce((a, pid) => a + cpuMs(pid), 0);
+    for (let before = busy(); performance.now() - t0 < maxMs; ) {
+      await sleep(200);
+      const now = busy();
+      if (now - before <= 10) break;
+      before = now;
+    }
+    return performance.now() - t0;
   }
 
   /** yamux streams open between the host and the plugin. */
