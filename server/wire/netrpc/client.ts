@@ -33,6 +33,7 @@ export class RpcClient {
     this.codec = new GobStream(stream, (v) => this.onValue(v), (err) => this.fail(err), options.maxMessageSize, options.expectPrefix);
     stream.on('close', () => this.fail());
     stream.on('end', () => this.fail());
+    this.codec.start();
   }
 
   get closed(): boolean {

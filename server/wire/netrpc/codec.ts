@@ -21,6 +21,15 @@ export interface ResponseHeader extends RequestHeader {
   Error?: string;
 }
 
+/**
+ * What a stream may offer beyond Duplex (a yamux stream does): chunks handed
+ * over as they arrive, and writes that skip the Writable's bookkeeping.
+ */
+interface ChunkStream {
+  takeChunks?(sink: (data: Buffer) => void): void;
+  writeChunk?(data: Buffer): Promise<void>;
+}
+
 /** Gob values over a byte stream. Each write is one atomic chunk of messages. */
 export class GobStream {
   private readonly encoder = new Encoder();
@@ -38,7 +47,7 @@ export class GobStream {
     this.decoder = new Decoder(maxMessageSize ? {maxMessageSize} : {});
     let expect = prefix && prefix.length > 0 ? prefix : null;
     let matched = 0;
-    stream.on('data', (chunk: Buffer) => {
+    const onChunk = (chunk: Buffer): void => {
       if (this.failed) return;
       try {
         if (expect) {
@@ -60,8 +69,23 @@ export class GobStream {
         // A gob stream can't resynchronise after a bad message (Go shuts it down too).
         this.fail(err instanceof Error ? err : new Error(String(err)));
       }
-    });
+    };
+    this.onChunk = onChunk;
+    const fast = stream as Duplex & ChunkStream;
+    this.writeChunk = typeof fast.writeChunk === 'function' ? fast.writeChunk.bind(fast) : null;
   }
+
+  private readonly onChunk: (chunk: Buffer) => void;
+
+  /** Starts reading; values may be delivered before it returns, so the owner calls it once it is set up. */
+  start(): this {
+    const fast = this.stream as Duplex & ChunkStream;
+    if (typeof fast.takeChunks === 'function') fast.takeChunks(this.onChunk);
+    else this.stream.on('data', this.onChunk);
+    return this;
+  }
+
+  private readonly writeChunk: ((data: Buffer) => Promise<void>) | null;
 
   fail(err: Error): void {
     if (this.failed) return;
@@ -83,11 +107,9 @@ export class GobStream {
   }
 
   private send(data: Uint8Array): Promise<void> {
+    if (this.stream.destroyed || this.stream.writableEnded) return Promise.reject(new Error('connection is shut down'));
+    if (this.writeChunk) return this.writeChunk(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     return new Promise((resolve, reject) => {
-      if (this.stream.destroyed || this.stream.writableEnded) {
-        reject(new Error('connection is shut down'));
-        return;
-      }
       this.stream.write(data, (err) => (err ? reject(err) : resolve()));
     });
   }

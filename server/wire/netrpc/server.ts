@@ -60,7 +60,7 @@ export class RpcServer {
       (err) => options.onError?.(err),
       options.maxMessageSize,
     );
-    return codec;
+    return codec.start();
   }
 
   private async dispatch(codec: GobStream, h: RequestHeader, args: unknown, settled: () => void): Promise<void> {

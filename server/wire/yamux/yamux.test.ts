@@ -94,6 +94,42 @@ describe('yamux session', () => {
     assert.equal((await reply).toString(), 'got 1000');
   });
 
+  it('hands chunks straight to a sink (takeChunks) in order, what came before first, then the end, across many windows', async () => {
+    const {client, server} = await pair();
+    const accepted = new Promise<YamuxStream>((resolve) => server.once('stream', resolve));
+    const s = client.open();
+    const first = pattern(1000);
+    s.write(first);
+    const peer = await accepted;
+    await sleep(20); // the first chunk now waits in the stream's buffer
+    const got: Buffer[] = [];
+    let endedAt = -1;
+    peer.on('end', () => (endedAt = got.length));
+    peer.takeChunks((c) => got.push(Buffer.from(c)));
+    assert.ok(Buffer.concat(got).equals(first), 'the buffered chunk, handed over at once');
+    const rest = pattern(3 * 1024 * 1024).subarray(1000);
+    s.end(rest);
+    await once(peer, 'end');
+    const all = Buffer.concat(got);
+    assert.equal(all.length, 3 * 1024 * 1024, 'more than a window: the sink taking chunks grants more');
+    assert.ok(all.equals(pattern(3 * 1024 * 1024)));
+    assert.equal(endedAt, got.length, 'the end comes after the last chunk');
+  });
+
+  it('writeChunk keeps order with write() when the window runs out', async () => {
+    const {client, server} = await pair();
+    const back = new Promise<Buffer>((resolve) => server.once('stream', (p: YamuxStream) => resolve(collect(p))));
+    const s = client.open();
+    const big = pattern(400 * 1024);
+    const small = Buffer.from('after the big one');
+    // The big chunk outruns the 256 KiB window and waits in write(); the small one must not pass it.
+    const wrote = [s.writeChunk(big), s.writeChunk(small)];
+    await Promise.all(wrote);
+    s.end();
+    const got = await back;
+    assert.ok(got.equals(Buffer.concat([big, small])));
+  });
+
   it('stalls a writer when the reader stops, and releases it when reading resumes', async () => {
     const {client, server} = await pair();
     let serverStream!: YamuxStream;
