@@ -15,27 +15,40 @@ const DROPPED = new Set(['host', 'content-length', 'transfer-encoding', 'connect
 const OURS = new Set([DELIVERY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER].map((h) => h.toLowerCase()));
 
 export function mergeHeaders(...layers: Record<string, string>[]): Record<string, string> {
-  const byLower = new Map<string, [string, string]>();
-  for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer)) {
-      const lower = name.toLowerCase();
-      if (DROPPED.has(lower) || typeof value !== 'string') continue;
-      byLower.set(lower, [canonicalHeaderKey(name), value]);
-    }
-  }
-  return Object.fromEntries(byLower.values());
+  return merge(layers, false);
 }
 
-function withoutOurs(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([k]) => !OURS.has(k.toLowerCase())));
+/** Later layers win case-insensitively; `dropOurs` leaves out the Hookbridge headers of every layer. */
+function merge(layers: readonly Record<string, string>[], dropOurs: boolean, last?: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  // lower-case name → the key it has in `out`
+  const keys = new Map<string, string>();
+  const add = (layer: Record<string, string>, skipOurs: boolean): void => {
+    for (const name in layer) {
+      if (!Object.hasOwn(layer, name)) continue;
+      const value = layer[name];
+      const lower = name.toLowerCase();
+      if (DROPPED.has(lower) || typeof value !== 'string' || (skipOurs && OURS.has(lower))) continue;
+      const before = keys.get(lower);
+      if (before !== undefined) delete out[before];
+      const key = canonicalHeaderKey(name);
+      keys.set(lower, key);
+      out[key] = value;
+    }
+  };
+  for (const layer of layers) add(layer, dropOurs);
+  if (last) add(last, false);
+  return out;
 }
 
 /** The request before signing: what the log shows while the delivery is pending. */
 export function baseHeaders(job: {contentType: string; headers: Record<string, string>}, hook: DeliveryHook): Record<string, string> {
-  return mergeHeaders({'Content-Type': job.contentType}, withoutOurs(job.headers), withoutOurs(hook.headers ?? {}));
+  return merge([{'Content-Type': job.contentType}, job.headers, hook.headers ?? {}], true);
 }
 
 export function buildAttempt(input: {deliveryId: string; url: string; contentType: string; headers: Record<string, string>; body: Uint8Array; hook: DeliveryHook; nowMs: number; timeoutMs: number}): SendRequest {
   const signed = signedHeaders({deliveryId: input.deliveryId, body: input.body, secrets: input.hook, nowMs: input.nowMs});
-  return {url: input.url, method: 'POST', headers: mergeHeaders(baseHeaders(input, input.hook), signed), body: input.body, timeoutMs: input.timeoutMs};
+  // In one pass: the base headers, then ours, which nothing before may replace.
+  const headers = merge([{'Content-Type': input.contentType}, input.headers, input.hook.headers ?? {}], true, signed);
+  return {url: input.url, method: 'POST', headers, body: input.body, timeoutMs: input.timeoutMs};
 }
