@@ -239,12 +239,17 @@ describe('durable queue: groups', () => {
 describe('durable queue: sending while the group is written', () => {
   it('starts a job before its group is stored, records it only after, and fails the enqueue if the write fails', async () => {
     const mm = new MemoryMattermost();
-    let release: () => void = () => undefined;
+    // Group writes held until released; released only once one has started.
+    const held: (() => void)[] = [];
+    const release = async (): Promise<void> => {
+      await waitFor(() => held.length > 0, 2000, 'the group write to start');
+      for (const r of held.splice(0)) r();
+    };
     let failWrite = false;
     const api = Object.create(mm) as MemoryMattermost;
     api.kvSet = async (key, value) => {
       if (key.startsWith(JOB_PREFIX)) {
-        await new Promise<void>((r) => (release = r));
+        await new Promise<void>((r) => held.push(r));
         if (failWrite) throw new Error('store unavailable');
       }
       return mm.kvSet(key, value);
@@ -258,7 +263,7 @@ describe('durable queue: sending while the group is written', () => {
     await waitFor(() => sent.length === 1, 2000, 'the send, before the group is stored');
     assert.equal(resolved, false, 'not acknowledged before it is durable');
     assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_d_')), [], 'no outcome recorded yet');
-    release();
+    await release();
     const id = await delivered;
     assert.equal(sent[0], id);
     await waitFor(() => ![...mm.kv.keys()].some((k) => k.startsWith(JOB_PREFIX)), 2000, 'the finished group to go');
@@ -266,7 +271,7 @@ describe('durable queue: sending while the group is written', () => {
     failWrite = true;
     const failing = s.deliver(job(makeHook(), 'http://127.0.0.1:9/', 2));
     await waitFor(() => sent.length === 2, 2000, 'the second send');
-    release();
+    await release();
     await assert.rejects(failing, /store unavailable/);
     await sleep(20);
     assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX) || k.startsWith('dq_d_') || k.startsWith(SHARD_PREFIX)), [], 'nothing of the failed group is stored');
@@ -276,10 +281,10 @@ describe('durable queue: sending while the group is written', () => {
 describe('durable queue: leases of groups being written', () => {
   it('renews no lease before its group is stored, and loses no group to a renewal that came too early', async () => {
     const mm = new MemoryMattermost();
-    let release: () => void = () => undefined;
+    const held: (() => void)[] = [];
     const api = Object.create(mm) as MemoryMattermost;
     api.kvSet = async (key, value) => {
-      if (key.startsWith(JOB_PREFIX)) await new Promise<void>((r) => (release = r));
+      if (key.startsWith(JOB_PREFIX)) await new Promise<void>((r) => held.push(r));
       return mm.kvSet(key, value);
     };
     let renewal: Promise<void> | null = null;
@@ -295,8 +300,9 @@ describe('durable queue: leases of groups being written', () => {
     q.start();
     const queued = q.enqueue({hook_id: 'h', payload: {n: 1}});
     await waitFor(() => renewal !== null, 2000, 'the job to run');
+    await waitFor(() => held.length > 0, 2000, 'the group write to start');
     await sleep(10);
-    release();
+    for (const r of held.splice(0)) r();
     await queued;
     await renewal;
     assert.deepEqual(mm.logs.filter((l) => l.message.includes('lost the lease')).map((l) => l.message), []);
