@@ -166,8 +166,7 @@ export class YamuxStream extends Duplex {
   }
 
   private deliver(): void {
-    // Hand data to the Readable in small slices: what sits in its buffer counts as
-    // consumed, so slicing keeps the window we grant close to what was really read.
+    // A sink took every chunk as it came: only the end is left to hand on.
     if (this.chunkSink) {
       if (this.remoteFin && !this.endPushed) {
         this.endPushed = true;
@@ -175,6 +174,8 @@ export class YamuxStream extends Duplex {
       }
       return;
     }
+    // Hand data to the Readable in small slices: what sits in its buffer counts as
+    // consumed, so slicing keeps the window we grant close to what was really read.
     while (this.wantRead && this.queue.length) {
       let chunk = this.queue[0]!;
       if (chunk.length > PUSH_SLICE) {
