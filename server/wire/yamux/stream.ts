@@ -115,12 +115,9 @@ export class YamuxStream extends Duplex {
    * Resolves when write()'s callback would run.
    */
   writeChunk(data: Buffer): Promise<void> {
-    const n = data.length;
-    if (n > 0 && n <= this.sendWindow && this.writableLength === 0 && this.writableCorked === 0 && !this.writableEnded && !this.destroyed && !this.reset && !this.localFin && !this.host.closed) {
-      this.sendWindow -= n;
-      const flags = this.pendingFlags;
-      this.pendingFlags = 0;
-      return this.host.queueFrame(FrameType.Data, flags, this.id, n, data) ? RESOLVED : this.host.whenWritable();
+    if (this.writableLength === 0 && this.writableCorked === 0 && !this.writableEnded && !this.destroyed) {
+      const queued = this.queueInWindow(data);
+      if (queued !== null) return queued ? RESOLVED : this.host.whenWritable();
     }
     return new Promise((resolve, reject) => {
       this.write(data, (err) => (err ? reject(err) : resolve()));
@@ -228,16 +225,24 @@ export class YamuxStream extends Duplex {
 
   private send(data: Buffer, cb: (err?: Error | null) => void): void {
     // The usual case, a chunk within the send window, completes without a promise.
+    const queued = this.queueInWindow(data);
+    if (queued === true) cb();
+    else if (queued === false) this.host.whenWritable().then(() => cb(), cb);
+    else this.writeAll(data).then(() => cb(), cb);
+  }
+
+  /**
+   * Queues `data` as one Data frame when it fits the send window of an open
+   * stream: null when it does not (nothing sent), else queueFrame's answer
+   * (false: wait for whenWritable() before sending more).
+   */
+  private queueInWindow(data: Buffer): boolean | null {
     const n = data.length;
-    if (n > 0 && n <= this.sendWindow && !this.reset && !this.localFin && !this.host.closed) {
-      this.sendWindow -= n;
-      const flags = this.pendingFlags;
-      this.pendingFlags = 0;
-      if (this.host.queueFrame(FrameType.Data, flags, this.id, n, data)) cb();
-      else this.host.whenWritable().then(() => cb(), cb);
-      return;
-    }
-    this.writeAll(data).then(() => cb(), cb);
+    if (n === 0 || n > this.sendWindow || this.reset || this.localFin || this.host.closed) return null;
+    this.sendWindow -= n;
+    const flags = this.pendingFlags;
+    this.pendingFlags = 0;
+    return this.host.queueFrame(FrameType.Data, flags, this.id, n, data);
   }
 
   private async writeAll(data: Buffer): Promise<void> {
