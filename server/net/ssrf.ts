@@ -133,9 +133,7 @@ export class SsrfGuard {
     const literal = parseIP(host);
     if (literal) return this.check(host, false, [{address: formatIP(literal), family: literal.length === 4 ? 4 : 6}]);
     const hit = this.resolved.get(host);
-    if (!hit?.addresses) return undefined;
-    const age = Date.now() - hit.at;
-    if (age < 0 || age >= RESOLVED_MS) return undefined;
+    if (!hit?.addresses || !fresh(hit, Date.now())) return undefined;
     return this.check(host, this.allowList.allowsHost(host), hit.addresses);
   }
 
@@ -151,7 +149,8 @@ export class SsrfGuard {
   private resolve(host: string): Promise<ResolvedAddress[]> {
     const now = Date.now();
     const hit = this.resolved.get(host);
-    if (hit && (!hit.addresses || (now - hit.at < RESOLVED_MS && now >= hit.at))) return hit.answer;
+    // A lookup under way is shared; an answer is reused while fresh.
+    if (hit && (!hit.addresses || fresh(hit, now))) return hit.answer;
     const answer = this.resolver(host).then(
       (addresses) => {
         if (addresses.length === 0) throw new ResolveError(`could not resolve ${host}: no addresses`);
@@ -191,6 +190,10 @@ export class SsrfGuard {
     }
     return addresses;
   }
+}
+
+function fresh(r: Resolution, now: number): boolean {
+  return now >= r.at && now - r.at < RESOLVED_MS;
 }
 
 function hostOf(url: URL): string {
