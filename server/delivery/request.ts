@@ -41,14 +41,19 @@ function merge(layers: readonly Record<string, string>[], dropOurs: boolean, las
   return out;
 }
 
+/** The layers under our own headers: the job's Content-Type, the domain's headers, the hook's. */
+function baseLayers(job: {contentType: string; headers: Record<string, string>}, hook: DeliveryHook): Record<string, string>[] {
+  return [{'Content-Type': job.contentType}, job.headers, hook.headers ?? {}];
+}
+
 /** The request before signing: what the log shows while the delivery is pending. */
 export function baseHeaders(job: {contentType: string; headers: Record<string, string>}, hook: DeliveryHook): Record<string, string> {
-  return merge([{'Content-Type': job.contentType}, job.headers, hook.headers ?? {}], true);
+  return merge(baseLayers(job, hook), true);
 }
 
 export function buildAttempt(input: {deliveryId: string; url: string; contentType: string; headers: Record<string, string>; body: Uint8Array; hook: DeliveryHook; nowMs: number; timeoutMs: number}): SendRequest {
   const signed = signedHeaders({deliveryId: input.deliveryId, body: input.body, secrets: input.hook, nowMs: input.nowMs});
   // In one pass: the base headers, then ours, which nothing before may replace.
-  const headers = merge([{'Content-Type': input.contentType}, input.headers, input.hook.headers ?? {}], true, signed);
+  const headers = merge(baseLayers(input, input.hook), true, signed);
   return {url: input.url, method: 'POST', headers, body: input.body, timeoutMs: input.timeoutMs};
 }

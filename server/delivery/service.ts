@@ -107,7 +107,8 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
 
   // A burst of deliveries for one hook reads it once, not once per attempt.
   const hookCacheMs = options.hookCacheMs ?? 1000;
-  const hooks = new Map<string, {at: number; hook: Promise<H | null>; refreshing?: boolean}>();
+  type HookCopy = {at: number; hook: Promise<H | null>; refreshing?: boolean};
+  const hooks = new Map<string, HookCopy>();
   function loadHook(hookId: string): Promise<H | null> {
     const t = now();
     const hit = hooks.get(hookId);
@@ -122,7 +123,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     hook.catch(() => hooks.get(hookId)?.hook === hook && hooks.delete(hookId));
     return hook;
   }
-  function refreshHook(hookId: string, hit: {at: number; hook: Promise<H | null>; refreshing?: boolean}, t: number): void {
+  function refreshHook(hookId: string, hit: HookCopy, t: number): void {
     hit.refreshing = true;
     deps.getHook!(hookId).then(
       // Unless the hook changed meanwhile (hookChanged dropped the entry): then the read may be older than the change.
