@@ -4,6 +4,7 @@
 
 import {ConfigHolder, parseConfig, type PluginConfig} from './config.js';
 import {createDurableDeliveryService} from './delivery/index.js';
+import {DeliveryWatchers, WATCH_EVENT_ID} from './delivery/watchers.js';
 import {HttpApi} from './http/api.js';
 import {checkIncoming} from './incoming-guards/index.js';
 import {createInteractive} from './interactive/index.js';
@@ -45,6 +46,8 @@ export interface DeliveryDeps {
   service: HookService;
   /** Hand every background send to this so deactivation can wait for it. */
   track: (work: Promise<unknown>) => void;
+  /** Who has which hook's delivery log open (for live updates). */
+  watchers: DeliveryWatchers;
 }
 
 /** One POST per callback URL, no retry, no log: exactly Mattermost's delivery. */
@@ -79,7 +82,7 @@ export function durableDelivery(deps: DeliveryDeps): DeliveryService {
       await service.setOutgoingEnabled(hookId, false, reason);
     },
     getHook: (hookId) => store.getOutgoing(hookId),
-    options: {timeoutMs: () => config().requestTimeoutSeconds * 1000},
+    options: {timeoutMs: () => config().requestTimeoutSeconds * 1000, log: {watchers: deps.watchers}},
   });
 }
 
@@ -109,6 +112,7 @@ export class HookbridgePlugin implements PluginHooks {
     dispatcher: OutgoingDispatcher;
     http: HttpApi;
     delivery: DeliveryService;
+    watchers: DeliveryWatchers;
   } | null = null;
 
   constructor(private readonly options: HookbridgeOptions = {}) {}
@@ -136,23 +140,27 @@ export class HookbridgePlugin implements PluginHooks {
     const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.transport ? {transport: this.options.transport} : {})});
     const interactive = createInteractive({api, store, client, timeoutMs: () => this.config.get().requestTimeoutSeconds * 1000});
     const track = (work: Promise<unknown>): void => this.track(work);
+    const watchers = new DeliveryWatchers({announce: (data) => api.publishPluginClusterEvent(WATCH_EVENT_ID, data, {sendType: 'reliable'})});
     // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.
     let delivery: DeliveryService | null = null;
     const onOutgoingChanged = async (before: OutgoingHook | null, after: OutgoingHook | null): Promise<void> => {
       delivery?.hookChanged?.((after ?? before)!.id);
-      if (!after && before) await delivery?.forgetHook?.(before.id);
+      if (!after && before) {
+        watchers.forgetHook(before.id);
+        await delivery?.forgetHook?.(before.id);
+      }
       else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
     };
     const service = new HookService({api, store, index, sync, config, onOutgoingChanged});
-    delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track});
+    delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track, watchers});
     const channels = new ChannelCache(api);
     const dispatcher = new OutgoingDispatcher({api, config, index, channels, delivery: () => delivery!});
     // An incoming hook's channel and owner: read at most once a second per hook, however busy it is.
     const users = new LookupCache((id) => api.getUser(id), INCOMING_LOOKUP_MS);
     const recent: RecentLookups = {channel: (id) => channels.fresh(id, INCOMING_LOOKUP_MS), user: (id) => users.get(id)};
     const guard: IncomingGuard = this.options.checkIncoming ?? ((hook, req, body) => checkIncoming(hook, req, body, api));
-    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, guard, recent, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
-    this.parts = {store, index, sync, dispatcher, http, delivery: delivery!};
+    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, watchers, guard, recent, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
+    this.parts = {store, index, sync, dispatcher, http, delivery: delivery!, watchers};
     return this.parts;
   }
 
@@ -217,6 +225,7 @@ export class HookbridgePlugin implements PluginHooks {
 
   async onPluginClusterEvent(_ctx: Context, event: PluginClusterEvent): Promise<void> {
     if (event.Id === CLUSTER_EVENT_ID) await this.wired.sync.remoteChange(event.Data);
+    else if (event.Id === WATCH_EVENT_ID) this.wired.watchers.remote(event.Data);
   }
 
   async serveHTTP(ctx: Context, req: PluginRequest, res: PluginResponse): Promise<void> {

@@ -4,6 +4,7 @@ import {MemoryMattermost} from '../mattermost/memory.js';
 import {decodeJSON} from './kv.js';
 import {DeliveryLog} from './log.js';
 import {createDurableDeliveryService} from './service.js';
+import {DeliveryWatchers, WATCH_TTL_MS} from './watchers.js';
 import {closeReceivers, fakeClock, httpSender, makeHook, sleep, startReceiver, waitFor} from './testdata/support.js';
 import type {Delivery, DeliveryHook, OutgoingJob, Send, SendResult} from './types.js';
 
@@ -19,8 +20,9 @@ const ok = (latencyMs = 5, status = 200): SendResult => ({status, headers: {}, b
 
 function stubService(send: Send, now = fakeClock()) {
   const mm = new MemoryMattermost({now: now.now});
-  const service = createDurableDeliveryService({api: mm, send, nodeId: 'n1', options: {now: now.now, concurrency: 64, retry: {random: () => 0}}});
-  return {mm, service, clock: now};
+  const watchers = new DeliveryWatchers({now: now.now});
+  const service = createDurableDeliveryService({api: mm, send, nodeId: 'n1', options: {now: now.now, concurrency: 64, retry: {random: () => 0}, log: {watchers}}});
+  return {mm, service, clock: now, watchers};
 }
 
 async function drain(service: {poll(): Promise<void>; pendingIds(): Promise<string[]>}): Promise<void> {
@@ -208,12 +210,15 @@ describe('delivery log', () => {
     await receiver.close();
   });
 
-  it('publishes status changes to each team, coalesced per flush and without bodies', async () => {
+  it('publishes status changes only to the users watching the hook, coalesced per flush and without bodies', async () => {
     let n = 0;
     const t = stubService(async () => (++n === 1 ? ok(5, 502) : ok()));
     const hook = makeHook({team_id: 'teamX'});
     const second = makeHook({id: 'hook2', team_id: 'teamX'});
-    const elsewhere = makeHook({id: 'hook3', team_id: 'teamY'});
+    const unwatched = makeHook({id: 'hook3', team_id: 'teamX'});
+    await t.watchers.watch(hook.id, 'alice');
+    await t.watchers.watch(second.id, 'alice');
+    await t.watchers.watch(second.id, 'bob');
     const id = await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
     // Nothing is published until the log flushes: pending and retrying fold into one event.
     assert.equal(t.mm.events.filter((e) => e.event === 'delivery').length, 0);
@@ -221,14 +226,14 @@ describe('delivery log', () => {
     t.clock.advance(5_000);
     const other = await t.service.deliver(job(hook, 'http://127.0.0.1:9/y'));
     const sibling = await t.service.deliver(job(second, 'http://127.0.0.1:9/z'));
-    const far = await t.service.deliver(job(elsewhere, 'http://127.0.0.1:9/w'));
+    await t.service.deliver(job(unwatched, 'http://127.0.0.1:9/w'));
     await t.service.poll();
     const events = t.mm.events.filter((e) => e.event === 'delivery');
-    const shown = events.map((e) => [e.broadcast.TeamId, (JSON.parse(e.payload.deliveries as string) as Delivery[]).map((d) => [d.id, d.hook_id, d.status]).sort()]).sort();
+    const shown = events.map((e) => [e.broadcast, (JSON.parse(e.payload.deliveries as string) as Delivery[]).map((d) => [d.id, d.hook_id, d.status]).sort()]);
     assert.deepEqual(shown, [
-      ['teamX', [[id, 'hook1', 'retrying']]],
-      ['teamX', [[id, 'hook1', 'succeeded'], [other, 'hook1', 'succeeded'], [sibling, 'hook2', 'succeeded']].sort()],
-      ['teamY', [[far, 'hook3', 'succeeded']]],
+      [{UserId: 'alice'}, [[id, 'hook1', 'retrying']]],
+      [{UserId: 'alice'}, [[id, 'hook1', 'succeeded'], [other, 'hook1', 'succeeded'], [sibling, 'hook2', 'succeeded']].sort()],
+      [{UserId: 'bob'}, [[sibling, 'hook2', 'succeeded']]],
     ]);
     for (const e of events) {
       for (const d of JSON.parse(e.payload.deliveries as string) as Delivery[]) {
@@ -236,15 +241,26 @@ describe('delivery log', () => {
         assert.equal(d.response, undefined);
       }
     }
+
+    // A watch that lapsed, or was ended, gets nothing more.
+    t.clock.advance(WATCH_TTL_MS);
+    await t.watchers.watch(second.id, 'bob');
+    await t.watchers.unwatch(second.id, 'bob');
+    await t.service.deliver(job(hook, 'http://127.0.0.1:9/x'));
+    await t.service.deliver(job(second, 'http://127.0.0.1:9/z'));
+    await t.service.poll();
+    assert.equal(t.mm.events.filter((e) => e.event === 'delivery').length, events.length);
   });
 
   it('shows a delivery whose callback has not answered as pending, in the log and in a live update', async () => {
     let release: (r: SendResult) => void = () => undefined;
     const mm = new MemoryMattermost();
-    const service = createDurableDeliveryService({api: mm, send: () => new Promise<SendResult>((r) => (release = r)), nodeId: 'n1', options: {log: {eventsMs: 10, flushMs: 50}}});
+    const watchers = new DeliveryWatchers();
+    const service = createDurableDeliveryService({api: mm, send: () => new Promise<SendResult>((r) => (release = r)), nodeId: 'n1', options: {log: {eventsMs: 10, flushMs: 50, watchers}}});
     service.start();
     try {
       const hook = makeHook({team_id: 'teamP'});
+      await watchers.watch(hook.id, 'alice');
       const id = await service.deliver(job(hook, 'http://127.0.0.1:9/slow'));
       const listed = await service.list(hook.id, 0, 10);
       assert.deepEqual(listed.map((d) => [d.id, d.status]), [[id, 'pending']]);

@@ -19,10 +19,11 @@
 //                            expiring after a day and a bit
 // A record is what the webapp shows plus what a replay needs (never sent to clients).
 // Bodies are kept up to maxBodyBytes each; request header values that
-// authenticate are redacted. Status changes are published to each team as one
-// `delivery` WebSocket event (custom_hookbridge_delivery for clients):
-// {deliveries: JSON of [summary without bodies, with its hook_id, …]}, the latest state
-// of each delivery that changed since the last event, at most 50 per hook.
+// authenticate are redacted. Status changes are published only to the users who
+// have the hook's log open (watchers.ts), one `delivery` WebSocket event per user
+// (custom_hookbridge_delivery for clients): {deliveries: JSON of [summary without
+// bodies, with its hook_id, …]}, the latest state of each delivery that changed
+// since the last event, at most 50 per hook. A hook nobody watches costs nothing here.
 //
 // Writing is cheap on purpose, since every delivery passes here: this node keeps
 // the records it is working on in memory and writes a page of them with one plain
@@ -39,6 +40,7 @@ import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
 import {redactHeaders, redactUrl, storeBody} from './redact.js';
 import {addSample, HOUR_MS, toBucket, type HourStats} from './stats.js';
+import type {WatcherView} from './watchers.js';
 import type {Delivery, DeliveryAttempt, DeliveryEventName, DeliveryHook, DeliveryPost, HookStats, OutgoingJob} from './types.js';
 
 export const LOG_RECORD_PREFIX = 'dl_';
@@ -96,6 +98,8 @@ export interface LogOptions {
   yieldTo?: () => boolean;
   /** Longest a round of writes behind waits for running deliveries, ms (default 1000). */
   maxYieldMs?: number;
+  /** Who gets live updates of which hook's deliveries; without it, none are published. */
+  watchers?: WatcherView;
 }
 
 /** [id, created_at, 0 if the record is in its page, 1 if on its own key]; older versions wrote no third value (own key). */
@@ -162,6 +166,7 @@ export class DeliveryLog {
   private readonly keepHook: boolean;
   private readonly yieldTo: (() => boolean) | null;
   private readonly maxYieldMs: number;
+  private readonly watchers: WatcherView | null;
   private eventTimer: NodeJS.Timeout | null = null;
   private readonly pendingWriteMs: number;
   private readonly index: CasBatcher<IndexEntry[]>;
@@ -182,7 +187,7 @@ export class DeliveryLog {
   /** Statistics not written yet, by KV key. */
   private readonly statsAdds = new Map<string, HourStats>();
   /** Summaries not published yet, by hook. */
-  private readonly events = new Map<string, {teamId: string; byId: Map<string, Delivery>}>();
+  private readonly events = new Map<string, Map<string, Delivery>>();
   /** Pending records outside any page not written yet, oldest first. */
   private readonly unwritten = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -202,6 +207,7 @@ export class DeliveryLog {
     this.yieldTo = options.yieldTo ?? null;
     this.maxYieldMs = options.maxYieldMs ?? 1000;
     this.eventsMs = options.eventsMs ?? 250;
+    this.watchers = options.watchers ?? null;
     this.pendingWriteMs = options.pendingWriteMs ?? 1000;
     // Each hook's index and statistics are mostly written by the node delivering for it:
     // what it wrote last is the expected value of its next write, with no read in between.
@@ -597,14 +603,15 @@ export class DeliveryLog {
   }
 
   private changed(rec: StoredDelivery): void {
-    let e = this.events.get(rec.hook_id);
-    if (!e) this.events.set(rec.hook_id, (e = {teamId: rec.team_id, byId: new Map()}));
-    e.byId.delete(rec.id);
-    e.byId.set(rec.id, summaryView(rec));
+    if (!this.watchers?.watching(rec.hook_id)) return;
+    let byId = this.events.get(rec.hook_id);
+    if (!byId) this.events.set(rec.hook_id, (byId = new Map()));
+    byId.delete(rec.id);
+    byId.set(rec.id, summaryView(rec));
     this.scheduleEvents();
   }
 
-  /** Live updates go out sooner than the log is written: they cost one call per team. */
+  /** Live updates go out sooner than the log is written: they cost one call per watcher. */
   private scheduleEvents(): void {
     if (this.eventTimer) return;
     this.eventTimer = setTimeout(() => {
@@ -618,20 +625,26 @@ export class DeliveryLog {
     this.settle();
     if (this.eventTimer) clearTimeout(this.eventTimer);
     this.eventTimer = null;
-    // One event per team for everything that changed: a client applies each delivery to its hook.
-    const byTeam = new Map<string, Delivery[]>();
-    for (const e of this.events.values()) {
-      const list = byTeam.get(e.teamId) ?? [];
+    // One event per watcher for everything that changed in the hooks they watch:
+    // a client applies each delivery to its hook. Each summary is encoded once.
+    const byUser = new Map<string, string[]>();
+    for (const [hookId, byId] of this.events) {
+      const users = this.watchers?.usersOf(hookId) ?? [];
+      if (users.length === 0) continue;
       // Older changes of the same moment would be overwritten on screen anyway.
-      for (const d of [...e.byId.values()].slice(-EVENT_DELIVERIES_PER_HOOK)) list.push(d);
-      byTeam.set(e.teamId, list);
+      const shown = [...byId.values()].slice(-EVENT_DELIVERIES_PER_HOOK).map((d) => JSON.stringify(d));
+      for (const user of users) {
+        const list = byUser.get(user);
+        if (list) list.push(...shown);
+        else byUser.set(user, [...shown]);
+      }
     }
     this.events.clear();
     return Promise.all(
-      [...byTeam].map(([teamId, deliveries]) =>
+      [...byUser].map(([userId, shown]) =>
         // As one JSON string: a deep value costs far more to carry through the plugin RPC.
-        this.api.publishWebSocketEvent('delivery', {deliveries: JSON.stringify(deliveries)}, {TeamId: teamId}).catch((err: unknown) => {
-          this.api.logWarn('Hookbridge: could not publish delivery updates', {team_id: teamId, error: err instanceof Error ? err.message : String(err)});
+        this.api.publishWebSocketEvent('delivery', {deliveries: `[${shown.join(',')}]`}, {UserId: userId}).catch((err: unknown) => {
+          this.api.logWarn('Hookbridge: could not publish delivery updates', {user_id: userId, error: err instanceof Error ? err.message : String(err)});
         }),
       ),
     );

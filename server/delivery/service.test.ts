@@ -30,7 +30,8 @@ function setup(reply: (n: number) => Reply, extra: Partial<DeliveryServiceDeps> 
     onResponse: (j, result) => void responses.push({job: j, result}),
     onDisable: (id, reason) => void disabled.push([id, reason]),
     ...extra,
-    options: {now: clock.now, retry: {random: () => 0.5}, timeoutMs: 150, ...options},
+    // One user watches every hook's log, so live updates are published.
+    options: {now: clock.now, retry: {random: () => 0.5}, timeoutMs: 150, log: {watchers: {watching: () => true, usersOf: () => ['watcher']}}, ...options},
   });
   return {clock, mm, service, responses, disabled, ready: async () => (await ready, receiver)};
 }

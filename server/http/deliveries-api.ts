@@ -3,11 +3,12 @@
 
 import {DeliveryLogUnavailableError, type DeliveryService} from '../webhooks/delivery.js';
 import {HookError} from '../webhooks/errors.js';
+import type {DeliveryWatchers} from '../delivery/watchers.js';
 import type {OutgoingDispatcher} from '../webhooks/outgoing.js';
 import type {OutgoingHook} from '../webhooks/model.js';
 import type {HookService} from '../webhooks/service.js';
 import type {Permissions} from './permissions.js';
-import {paging, sendJSON} from './respond.js';
+import {paging, sendJSON, sendOK} from './respond.js';
 import type {Router} from './router.js';
 
 export interface DeliveriesApiDeps {
@@ -15,6 +16,7 @@ export interface DeliveriesApiDeps {
   perms: Permissions;
   delivery: () => DeliveryService;
   dispatcher: OutgoingDispatcher;
+  watchers: DeliveryWatchers;
 }
 
 /** A log-less delivery service answers 501: the feature exists but is not switched on. */
@@ -59,6 +61,19 @@ export function registerDeliveriesApi(router: Router, deps: DeliveriesApiDeps): 
     const hook = await hookFor(req.userId, params.id!);
     const {page, perPage} = paging(req.query);
     await sendJSON(res, 200, await logged(() => deps.delivery().list(hook.id, page, perPage)));
+  });
+
+  // Live updates of a hook's deliveries go to the users watching its log (delivery/watchers.ts).
+  router.post('/api/v1/hooks/outgoing/{id}/deliveries/watch', async ({req, res, params}) => {
+    const hook = await hookFor(req.userId, params.id!);
+    const ttlMs = await deps.watchers.watch(hook.id, req.userId);
+    await sendJSON(res, 200, {watch_seconds: ttlMs / 1000});
+  });
+
+  router.delete('/api/v1/hooks/outgoing/{id}/deliveries/watch', async ({req, res, params}) => {
+    const hook = await hookFor(req.userId, params.id!);
+    await deps.watchers.unwatch(hook.id, req.userId);
+    await sendOK(res);
   });
 
   router.get('/api/v1/hooks/outgoing/{id}/stats', async ({req, res, params}) => {

@@ -275,6 +275,47 @@ describe('outgoing webhooks through the delivery queue (the default engine)', ()
     }
   });
 
+  it('live updates of deliveries go only to the users watching the hook, on whichever node delivers', async () => {
+    const w = await makeWorld({plugin: {delivery: durableDelivery}});
+    try {
+      const hook = await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: [`${base}/ok`], max_attempts: 1});
+      const watchPath = `/api/v1/hooks/outgoing/${String(hook.id)}/deliveries/watch`;
+      assert.equal((await call(w.plugin, {method: 'POST', path: watchPath, userId: w.bob.Id})).status, 403, 'only who may manage the hook may watch it');
+      assert.equal((await call(w.plugin, {method: 'POST', path: watchPath, userId: ''})).status, 401);
+      const watched = await call(w.plugin, {method: 'POST', path: watchPath, userId: w.admin.Id});
+      assert.deepEqual([watched.status, watched.json], [200, {watch_seconds: 60}]);
+      const notice = w.mm.clusterEvents.find((e) => e.id === 'delivery_watch');
+      assert.deepEqual(JSON.parse(Buffer.from(notice!.data).toString()), {hook_id: hook.id, user_id: w.admin.Id, ttl_ms: 60_000}, 'the other nodes are told');
+
+      const deliver = async (): Promise<void> => {
+        await w.plugin.messageHasBeenPosted({}, await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy'}));
+        await until('a finished delivery', async () => {
+          const l = (await call(w.plugin, {path: `/api/v1/hooks/outgoing/${String(hook.id)}/deliveries`, userId: w.admin.Id})).json as {status: string}[];
+          return l.length > 0 && l.every((d) => d.status === 'succeeded') ? true : undefined;
+        });
+        // Live updates go out every 250 ms.
+        await new Promise((r) => setTimeout(r, 400));
+      };
+      const updates = () => w.mm.events.filter((e) => e.event === 'delivery');
+      await deliver();
+      assert.ok(updates().length > 0);
+      for (const e of updates()) assert.deepEqual(e.broadcast, {UserId: w.admin.Id}, 'never to the whole team');
+      assert.ok(updates().some((e) => (JSON.parse(e.payload.deliveries as string) as {status: string; hook_id: string}[]).some((d) => d.hook_id === hook.id && d.status === 'succeeded')));
+
+      assert.equal((await call(w.plugin, {method: 'DELETE', path: watchPath, userId: w.admin.Id})).status, 200);
+      const seen = updates().length;
+      await deliver();
+      assert.equal(updates().length, seen, 'nobody watches: nothing is published');
+
+      // The watch as another node announces it.
+      await w.plugin.onPluginClusterEvent({}, {Id: 'delivery_watch', Data: notice!.data});
+      await deliver();
+      assert.ok(updates().length > seen);
+    } finally {
+      await w.plugin.onDeactivate();
+    }
+  });
+
   it('an endpoint answering 410 Gone switches its hook off, everywhere at once', async () => {
     const w = await makeWorld({plugin: {delivery: durableDelivery}});
     try {

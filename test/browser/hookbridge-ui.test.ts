@@ -61,7 +61,8 @@ describe('Hookbridge in the browser', {timeout: 120_000}, () => {
   before(async () => {
     removeFailureShots();
     builds = await prepareBuilds();
-    service.route('/hook', () => ({
+    // "deploy quietly" gets no reply post (the delivery log's live update uses it).
+    service.route('/hook', (r) => String(r.body.text ?? '').startsWith('deploy quietly') ? {body: {}} : ({
       body: {
         text: 'Deploying…',
         attachments: [
@@ -324,7 +325,18 @@ describe('Hookbridge in the browser', {timeout: 120_000}, () => {
       assert.ok(cells.some((c) => /^\d+(\.\d+)?\s*(ms|s)$/.test(c.trim())), `the row shows a latency: ${cells.join(' | ')}`);
       await shot(page, '07-delivery-log');
 
-      await row.getByRole('button', {name: /^Details of delivery /}).click();
+      // A delivery made while the log is open appears in it by itself: the log is
+      // not fetched again, its watcher gets a live update over the WebSocket.
+      const admin = new Client(sbx!.url, 'admin');
+      const {channel_id: channelId} = await admin.json<{channel_id: string}>(`/api/v4/posts/${replyPostId}`);
+      const hookRequests = service.count('/hook');
+      await admin.json('/api/v4/posts', {method: 'POST', body: {channel_id: channelId, message: 'deploy quietly'}}, 201);
+      await service.request('/hook', hookRequests);
+      const succeeded = table.getByRole('row').filter({hasText: /succeeded/i});
+      await succeeded.nth(1).waitFor();
+
+      // The first delivery, now below the new one.
+      await succeeded.last().getByRole('button', {name: /^Details of delivery /}).click();
       const detail = modal.getByRole('region', {name: /Delivery/});
       await detail.getByText(/succeeded/i).first().waitFor();
       const request = await modal.getByLabel(/Request body/i).innerText();
@@ -349,9 +361,10 @@ describe('Hookbridge in the browser', {timeout: 120_000}, () => {
 
       const channel = page.getByRole('region', {name: 'Channel Town Square'});
       const box = channel.getByRole('textbox', {name: 'Message'});
+      const hookRequests = service.count('/hook');
       await box.fill('deploy again');
       await box.press('Enter');
-      await service.request('/hook', 1);
+      await service.request('/hook', hookRequests);
       const fresh = attachmentPost('Build 42').filter({hasNotText: 'Approved by @admin'});
       await fresh.getByRole('button', {name: 'Approve'}).waitFor();
 

@@ -183,6 +183,15 @@ export function fetchDeliveries(hookId: string, page = 0, perPage = 50): Thunk<A
     );
 }
 
+/** Asks for live updates of a hook's deliveries (they go only to users watching its log). */
+export function watchDeliveries(hookId: string): Thunk<ActionResult<{watch_seconds: number}>> {
+    return () => run(() => Client.watchDeliveries(hookId));
+}
+
+export function unwatchDeliveries(hookId: string): Thunk<ActionResult<unknown>> {
+    return () => run(() => Client.unwatchDeliveries(hookId));
+}
+
 export function fetchDeliveryDetail(deliveryId: string): Thunk<ActionResult<Delivery>> {
     return (dispatch) => run(
         () => Client.getDelivery(deliveryId),

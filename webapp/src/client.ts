@@ -224,6 +224,15 @@ export function listDeliveries(hookId: string, page = 0, perPage = 50): Promise<
     return doFetch<Delivery[]>(`${getPluginApiBase()}/hooks/outgoing/${enc(hookId)}/deliveries${query({page, per_page: perPage})}`);
 }
 
+/** Live updates of a hook's deliveries come while its log is watched; a watch lasts watch_seconds unless renewed. */
+export function watchDeliveries(hookId: string): Promise<{watch_seconds: number}> {
+    return doFetch<{watch_seconds: number}>(`${getPluginApiBase()}/hooks/outgoing/${enc(hookId)}/deliveries/watch`, {method: 'POST'});
+}
+
+export function unwatchDeliveries(hookId: string): Promise<unknown> {
+    return doFetch<unknown>(`${getPluginApiBase()}/hooks/outgoing/${enc(hookId)}/deliveries/watch`, {method: 'DELETE'});
+}
+
 export function getDelivery(deliveryId: string): Promise<Delivery> {
     return doFetch<Delivery>(`${getPluginApiBase()}/deliveries/${enc(deliveryId)}`);
 }

@@ -108,6 +108,42 @@ describe('delivery log', () => {
         expect(calls.length).toBe(before);
     });
 
+    test('watches the hook while the log is open, renews the watch at half its lifetime, and ends it on close', async () => {
+        jest.useFakeTimers();
+        try {
+            const {calls} = mockFetch({
+                [`GET ${API}/hooks/outgoing/out1/deliveries`]: {body: []},
+                [`GET ${API}/hooks/outgoing/out1/stats`]: {body: {buckets: []}},
+                [`POST ${API}/hooks/outgoing/out1/deliveries/watch`]: {body: {watch_seconds: 60}},
+                [`DELETE ${API}/hooks/outgoing/out1/deliveries/watch`]: {body: {status: 'OK'}},
+            });
+            const watches = () => calls.filter((c) => c.url.endsWith('/out1/deliveries/watch'));
+            const {unmount} = renderWithRedux(<DeliveryLog hookId='out1' onBack={jest.fn()}/>, {initialState});
+            await waitFor(() => expect(watches().map((c) => c.method)).toEqual(['POST']));
+
+            // The answer arrives (promises only), then the renewal is timed.
+            await act(async () => {
+                for (let i = 0; i < 20; i++) {
+                    await Promise.resolve(); // eslint-disable-line no-await-in-loop
+                }
+                jest.advanceTimersByTime(29_000);
+            });
+            expect(watches()).toHaveLength(1);
+            await act(async () => {
+                jest.advanceTimersByTime(1_000);
+            });
+            await waitFor(() => expect(watches().map((c) => c.method)).toEqual(['POST', 'POST']));
+            unmount();
+            expect(watches().map((c) => c.method)).toEqual(['POST', 'POST', 'DELETE']);
+            await act(async () => {
+                jest.advanceTimersByTime(120_000);
+            });
+            expect(watches()).toHaveLength(3);
+        } finally {
+            jest.useRealTimers();
+        }
+    });
+
     test('list errors are shown', async () => {
         mockFetch({
             [`GET ${API}/hooks/outgoing/out1/deliveries`]: {status: 403, body: {message: 'You cannot view this log.', status_code: 403}},

@@ -1,6 +1,6 @@
 import React, {useCallback, useEffect, useRef, useState} from 'react';
 
-import {fetchDeliveries, fetchStats, replayDelivery, testOutgoingHook} from '../../actions';
+import {fetchDeliveries, fetchStats, replayDelivery, testOutgoingHook, unwatchDeliveries, watchDeliveries} from '../../actions';
 import type {ActionResult, Thunk} from '../../actions';
 import {useAppDispatch, useHostSelector} from '../../hooks';
 import {getDeliveries, getOutgoingHook, getStats} from '../../selectors';
@@ -15,6 +15,9 @@ import type {QueuedDelivery} from './delivery_format';
 import StatsChart from './stats_chart';
 
 export const DELIVERY_PAGE_SIZE = 50;
+
+/** When a watch could not be made (or its lifetime is unknown), the next try comes this much later. */
+const WATCH_RETRY_MS = 30_000;
 
 type Props = {
     hookId: string;
@@ -54,6 +57,27 @@ export default function DeliveryLog({hookId, onBack}: Props) {
     useEffect(() => {
         load(0);
     }, [load]);
+
+    // Live updates of this hook's deliveries come only while its log is watched:
+    // the watch is renewed at half its lifetime and ended when the log closes.
+    useEffect(() => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let closed = false;
+        const renew = async () => {
+            const result = await dispatch(watchDeliveries(hookId));
+            if (closed) {
+                return;
+            }
+            const seconds = result.data?.watch_seconds;
+            timer = setTimeout(renew, typeof seconds === 'number' && seconds > 0 ? Math.max(5000, seconds * 500) : WATCH_RETRY_MS);
+        };
+        renew();
+        return () => {
+            closed = true;
+            clearTimeout(timer);
+            dispatch(unwatchDeliveries(hookId));
+        };
+    }, [dispatch, hookId]);
 
     useEffect(() => {
         if (!selected) {
