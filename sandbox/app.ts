@@ -66,6 +66,8 @@ export class Sandbox {
   private readonly log: (line: string) => void;
   private readonly pluginId: string;
   private readonly webappBundleURL: string | null;
+  /** The plugin's runs of MessageHasBeenPosted not finished yet, by post id. */
+  private readonly postedRuns = new Map<string, Promise<void>>();
 
   constructor(private readonly options: SandboxOptions) {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
@@ -101,10 +103,20 @@ export class Sandbox {
     this.note(level, `plugin ${this.pluginId}`, entry.message, entry.fields);
   }
 
+  /** Resolves once the plugin has run MessageHasBeenPosted for the post (at once if it is not running it). */
+  postedHookDone(postId: string): Promise<void> {
+    return this.postedRuns.get(postId) ?? Promise.resolve();
+  }
+
   private wireStore(): void {
     const {mm} = this;
     mm.onPostCreated = (post) => {
-      this.supervisor.hooks?.messageHasBeenPosted(post);
+      const run = this.supervisor.hooks?.messageHasBeenPosted(post);
+      if (run && post.Id) {
+        const id = post.Id;
+        this.postedRuns.set(id, run);
+        void run.finally(() => this.postedRuns.delete(id));
+      }
       this.publishPost('posted', post);
     };
     mm.onPostUpdated = (post, old) => {

@@ -1,6 +1,7 @@
 // The receiving end of outgoing webhooks: a node:http server on 127.0.0.1 that
-// counts deliveries and, from the send time the benchmark put in each post's
-// text ("<trigger> <performance.now()>"), records post-to-receipt latency.
+// counts deliveries and, from the creation time each post's text carries
+// ("<trigger> <process.hrtime.bigint()> …": the machine's monotonic clock, the
+// same in every process), records post-to-receipt latency.
 
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -22,17 +23,18 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const clock = process.hrtime.bigint();
         const now = performance.now();
         const body = Buffer.concat(chunks);
         this.lastBody = body;
-        let sent = NaN;
+        let latency = NaN;
         try {
           const text = (JSON.parse(body.toString()) as {text?: string}).text ?? '';
-          sent = Number(text.split(' ')[1]);
+          latency = Number(clock - BigInt(text.split(' ')[1] ?? '')) / 1e6;
         } catch {
-          // not a JSON payload
+          // not a JSON payload, or no time in it
         }
-        if (Number.isFinite(sent)) this.latencies.push(now - sent);
+        if (Number.isFinite(latency)) this.latencies.push(latency);
         else this.bad++;
         this.count++;
         this.lastAt = now;

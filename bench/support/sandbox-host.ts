@@ -9,6 +9,7 @@
 
 import {Sandbox, readManifest} from '../../sandbox/app.js';
 import {paths} from '../../sandbox/paths.js';
+import type {Post} from '../../server/mattermost/model.js';
 import {newId, newSecret} from '../../server/webhooks/ids.js';
 import type {OutgoingHook} from '../../server/webhooks/model.js';
 import {hookKey, VERSION_KEY} from '../../server/webhooks/store.js';
@@ -117,6 +118,54 @@ const alice = [...sandbox.mm.users.values()].find((u) => u.Username === 'alice')
 const team = [...sandbox.mm.teams.values()][0]!;
 const town = [...sandbox.mm.channels.values()].find((c) => c.Name === 'town-square')!;
 
+/**
+ * A post by alice in town square, stored the way the server stores a client's
+ * post (then MessageHasBeenPosted runs in the plugin). Its text carries the
+ * creation time on the machine's monotonic clock, which the receiver reads too.
+ */
+function createPost(trigger: string): Promise<Post> {
+  return sandbox.mm.createPost({ChannelId: town.Id, UserId: alice.Id, Message: `${trigger} ${process.hrtime.bigint()} rest of the message`, RootId: '', Type: '', Props: {}, FileIds: [], PendingPostId: ''});
+}
+
+export interface PostManyArgs {
+  trigger: string;
+  count: number;
+  /** Posts whose MessageHasBeenPosted has not finished, at most. */
+  concurrency: number;
+}
+
+/** Posts as fast as the plugin takes them: `concurrency` posters, each waiting for the hook of its last post. */
+async function postMany(args: PostManyArgs): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({length: args.concurrency}, async () => {
+      for (let i = next++; i < args.count; i = next++) {
+        const post = await createPost(args.trigger);
+        await sandbox.postedHookDone(post.Id!);
+      }
+    }),
+  );
+}
+
+export interface PostAtRateArgs {
+  trigger: string;
+  count: number;
+  perSecond: number;
+}
+
+/** An open-loop schedule: post i at i / perSecond seconds, whatever the plugin is doing. */
+async function postAtRate(args: PostAtRateArgs): Promise<void> {
+  const start = performance.now();
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < args.count; i++) {
+    const wait = start + (i * 1000) / args.perSecond - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const post = await createPost(args.trigger);
+    runs.push(sandbox.postedHookDone(post.Id!));
+  }
+  await Promise.all(runs);
+}
+
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
@@ -140,6 +189,9 @@ serveIpc(
     kvKeys: () => sandbox.mm.kv.size,
     problems: () => problems.splice(0),
     loadHooks: (args) => loadHooks(args as LoadHooksArgs),
+    postOne: async (args) => void (await createPost((args as {trigger: string}).trigger)),
+    postMany: (args) => postMany(args as PostManyArgs),
+    postAtRate: (args) => postAtRate(args as PostAtRateArgs),
     stop: () => void setImmediate(() => void stop()),
   },
 );

@@ -170,6 +170,21 @@ export class BenchSandbox {
     return this.child.call('calls');
   }
 
+  /** One post stored in the host (then MessageHasBeenPosted runs in the plugin); its text is "<trigger> <creation time> …". */
+  postOne(trigger: string): Promise<void> {
+    return this.child.call('postOne', {trigger});
+  }
+
+  /** `count` posts from `concurrency` posters in the host, each waiting for the plugin's hook of its last post. */
+  postMany(trigger: string, count: number, concurrency: number): Promise<void> {
+    return this.child.call('postMany', {trigger, count, concurrency});
+  }
+
+  /** `count` posts on an open-loop schedule of `perSecond` in the host. */
+  postAtRate(trigger: string, count: number, perSecond: number): Promise<void> {
+    return this.child.call('postAtRate', {trigger, count, perSecond});
+  }
+
   resetCalls(): Promise<void> {
     return this.child.call('resetCalls');
   }

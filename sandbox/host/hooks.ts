@@ -36,21 +36,25 @@ export class HookCaller {
     return {RequestId: requestId()};
   }
 
-  private background(hook: keyof typeof hookArgs, args: object): void {
-    if (!this.has(hook)) return;
-    this.client.call(`Plugin.${hook}`, args, hookArgs[hook]).catch((err: unknown) => this.report(hook, err));
+  /** Runs a hook nobody waits for; resolves once the plugin has run it (errors are reported, not thrown). */
+  private background(hook: keyof typeof hookArgs, args: object): Promise<void> {
+    if (!this.has(hook)) return Promise.resolve();
+    return this.client.call(`Plugin.${hook}`, args, hookArgs[hook]).then(
+      () => undefined,
+      (err: unknown) => this.report(hook, err),
+    );
   }
 
-  messageHasBeenPosted(post: Post): void {
-    this.background('MessageHasBeenPosted', {A: this.context(), B: post});
+  messageHasBeenPosted(post: Post): Promise<void> {
+    return this.background('MessageHasBeenPosted', {A: this.context(), B: post});
   }
 
   messageHasBeenUpdated(post: Post, old: Post): void {
-    this.background('MessageHasBeenUpdated', {A: this.context(), B: post, C: old});
+    void this.background('MessageHasBeenUpdated', {A: this.context(), B: post, C: old});
   }
 
   messageHasBeenDeleted(post: Post): void {
-    this.background('MessageHasBeenDeleted', {A: this.context(), B: post});
+    void this.background('MessageHasBeenDeleted', {A: this.context(), B: post});
   }
 
   /** Resolves with the hook's own error text, or null. */
