@@ -136,13 +136,14 @@ export class HookbridgePlugin implements PluginHooks {
     };
     const runner = new RegexRunner({onTimeout: (id) => api.logWarn('A regex trigger ran out of time and was skipped for this post', {hook_id: id})});
     const index = new TriggerIndex(runner, {load: (id) => store.getOutgoing(id)});
-    const sync = new IndexSync(api, store, index, this.options.sync);
+    // Deliveries keep copies of hooks: a change from any node reaches them at once.
+    let delivery: DeliveryService | null = null;
+    const sync = new IndexSync(api, store, index, {...this.options.sync, onOutgoingChange: (id) => delivery?.hookChanged?.(id)});
     const client = new HttpClient({guard: () => this.ssrfGuard(), ...(this.options.transport ? {transport: this.options.transport} : {})});
     const interactive = createInteractive({api, store, client, timeoutMs: () => this.config.get().requestTimeoutSeconds * 1000});
     const track = (work: Promise<unknown>): void => this.track(work);
     const watchers = new DeliveryWatchers({announce: (data) => api.publishPluginClusterEvent(WATCH_EVENT_ID, data, {sendType: 'reliable'})});
     // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.
-    let delivery: DeliveryService | null = null;
     const onOutgoingChanged = async (before: OutgoingHook | null, after: OutgoingHook | null): Promise<void> => {
       delivery?.hookChanged?.((after ?? before)!.id);
       if (!after && before) {

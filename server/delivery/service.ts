@@ -29,10 +29,18 @@ export interface DeliveryServiceOptions extends Omit<QueueOptions, 'nodeId' | 'n
   failureThreshold?: number;
   log?: LogOptions;
   /**
-   * How long a hook read with getHook serves further attempts (default 1 s). Changes on
-   * this node take effect at once (hookChanged); changes on other nodes within this time.
+   * How long a hook read with getHook serves further attempts (default 1 s); past half
+   * of it, a use reads the hook again behind the attempt. Changes take effect at once
+   * wherever the caller reports them (hookChanged: on this node, and those other nodes
+   * announce); otherwise within this time of a use.
    */
   hookCacheMs?: number;
+  /**
+   * A copy older than hookCacheMs still serves the attempts of this moment while it is
+   * read again, up to this age (default 60 s): a burst after a quiet spell does not wait
+   * for the store, one read per hook at a time.
+   */
+  hookStaleMs?: number;
 }
 
 export interface DeliveryServiceDeps<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> {
@@ -65,7 +73,8 @@ export interface DurableDeliveryService<H extends DeliveryHook = DeliveryHook, P
   forgetHook(hookId: string): Promise<void>;
   /** Entries still queued (groups of deliveries), cluster-wide. */
   pendingIds(): Promise<string[]>;
-  hookChanged(hookId: string): void;
+  /** Drops the copy of a changed hook (null: of every hook). */
+  hookChanged(hookId: string | null): void;
 }
 
 interface JobPayload<H extends DeliveryHook, P extends DeliveryPost> {
@@ -107,27 +116,40 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
 
   // A burst of deliveries for one hook reads it once, not once per attempt.
   const hookCacheMs = options.hookCacheMs ?? 1000;
-  type HookCopy = {at: number; hook: Promise<H | null>; refreshing?: boolean};
+  const hookStaleMs = Math.max(hookCacheMs, options.hookStaleMs ?? 60_000);
+  /** `read` is set once the read succeeded: only such a copy may serve past hookCacheMs. */
+  type HookCopy = {at: number; hook: Promise<H | null>; read?: boolean; refreshing?: boolean};
   const hooks = new Map<string, HookCopy>();
   function loadHook(hookId: string): Promise<H | null> {
     const t = now();
     const hit = hooks.get(hookId);
-    if (hit && t - hit.at < hookCacheMs && t >= hit.at) {
-      // Read again ahead of expiry: a steady stream of deliveries never waits for the store.
-      if (t - hit.at >= hookCacheMs / 2 && !hit.refreshing) refreshHook(hookId, hit, t);
-      return hit.hook;
+    if (hit && t >= hit.at) {
+      const age = t - hit.at;
+      if (age < hookCacheMs) {
+        // Read again ahead of expiry: a steady stream of deliveries never waits for the store.
+        if (age >= hookCacheMs / 2 && !hit.refreshing) refreshHook(hookId, hit, t);
+        return hit.hook;
+      }
+      if (age < hookStaleMs && hit.read) {
+        if (!hit.refreshing) refreshHook(hookId, hit, t);
+        return hit.hook;
+      }
     }
     const hook = deps.getHook!(hookId);
-    hooks.set(hookId, {at: t, hook});
+    const copy: HookCopy = {at: t, hook};
+    hooks.set(hookId, copy);
     if (hooks.size > 10_000) hooks.delete(hooks.keys().next().value!);
-    hook.catch(() => hooks.get(hookId)?.hook === hook && hooks.delete(hookId));
+    hook.then(
+      () => void (copy.read = true),
+      () => hooks.get(hookId) === copy && hooks.delete(hookId),
+    );
     return hook;
   }
   function refreshHook(hookId: string, hit: HookCopy, t: number): void {
     hit.refreshing = true;
     deps.getHook!(hookId).then(
       // Unless the hook changed meanwhile (hookChanged dropped the entry): then the read may be older than the change.
-      (hook) => void (hooks.get(hookId) === hit && hooks.set(hookId, {at: t, hook: Promise.resolve(hook)})),
+      (hook) => void (hooks.get(hookId) === hit && hooks.set(hookId, {at: t, hook: Promise.resolve(hook), read: true})),
       () => void (hit.refreshing = false),
     );
   }
@@ -308,7 +330,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
       await log.flush();
     },
     resetFailures: (hookId) => failures.reset(hookId),
-    hookChanged: (hookId) => void hooks.delete(hookId),
+    hookChanged: (hookId) => void (hookId === null ? hooks.clear() : hooks.delete(hookId)),
     forgetHook: async (hookId) => {
       hooks.delete(hookId);
       await failures.reset(hookId);

@@ -50,8 +50,8 @@ export interface DeliveryService {
   forgetHook?(hookId: string): Promise<void>;
   /** Forgets a hook's failure streak, when it is switched back on. */
   resetFailures?(hookId: string): Promise<void>;
-  /** The hook was changed on this node: queued deliveries must see the change at once. */
-  hookChanged?(hookId: string): void;
+  /** The hook was changed (null: any hook may have): queued deliveries must see the change at once. */
+  hookChanged?(hookId: string | null): void;
 }
 
 /** Thrown by services that keep no delivery log. */

@@ -27,6 +27,8 @@ export interface ChangeNotice {
 export interface SyncOptions {
   checkIntervalMs?: number;
   fullRebuildIntervalMs?: number;
+  /** Told of every outgoing hook change applied here, from any node (null: any hook may have changed). */
+  onOutgoingChange?: (hookId: string | null) => void;
 }
 
 const enc = new TextEncoder();
@@ -70,6 +72,7 @@ export class IndexSync {
     const next = this.index.rebuilding();
     await this.store.eachOutgoing((hook) => next.add(hook));
     next.commit();
+    this.options.onOutgoingChange?.(null);
     this.base = version;
     this.seen.clear();
     this.missingAtLastCheck.clear();
@@ -107,6 +110,7 @@ export class IndexSync {
         const hook = await this.store.getOutgoing(notice.id);
         if (hook && !hook.delete_at) this.index.upsert(hook);
         else this.index.remove(notice.id);
+        this.options.onOutgoingChange?.(notice.id);
       } else {
         this.store.forgetIncoming(notice.id);
       }

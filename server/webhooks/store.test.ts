@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import type {ClusterEventSendOptions} from '../mattermost/api.js';
-import {call, createOutgoing, makeWorld, type World} from '../http/test-kit.js';
+import {call, createOutgoing, makeWorld, type World, type WorldOptions} from '../http/test-kit.js';
+import type {DeliveryService} from './delivery.js';
 import {HookError} from './errors.js';
 import {CLUSTER_EVENT_ID} from './index-sync.js';
 import {HookStore, hookKey, VERSION_KEY} from './store.js';
@@ -87,9 +88,9 @@ describe('hook store', () => {
  * event cannot tell its sender; delivering it to the sender too is harmless
  * (it re-reads the store), so every event goes to both.
  */
-async function cluster(): Promise<{n1: World; n2: World; deliver: () => Promise<void>; dropNext: () => void}> {
-  const n1 = await makeWorld();
-  const n2 = await makeWorld({mm: n1.mm});
+async function cluster(options: WorldOptions = {}): Promise<{n1: World; n2: World; deliver: () => Promise<void>; dropNext: () => void}> {
+  const n1 = await makeWorld(options);
+  const n2 = await makeWorld({...options, mm: n1.mm});
   let drop = false;
   const queue: {id: string; data: Uint8Array}[] = [];
   n1.mm.publishPluginClusterEvent = async (id: string, data: Uint8Array, _options?: ClusterEventSendOptions) => {
@@ -123,6 +124,30 @@ describe('trigger index coherence across nodes', () => {
     await call(n1.plugin, {method: 'DELETE', path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: n1.admin.Id});
     await deliver();
     assert.equal(n2.plugin.index.size, 0);
+  });
+
+  it('the delivery engine of every node hears of each hook change (its copies of hooks go at once), and of a rebuild', async () => {
+    const heard = new Map<string, (string | null)[]>();
+    let node = 0;
+    const spy = (): DeliveryService => {
+      const mine: (string | null)[] = [];
+      heard.set(`n${++node}`, mine);
+      return {deliver: async () => 'x', list: async () => [], get: async () => null, replay: async () => 'x', stats: async () => ({buckets: []}), hookChanged: (id) => void mine.push(id)};
+    };
+    const {n1, n2, deliver, dropNext} = await cluster({plugin: {delivery: spy}});
+    const hook = await createOutgoing(n1, {trigger_words: ['deploy']});
+    await deliver();
+    await call(n1.plugin, {method: 'PUT', path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: n1.admin.Id, body: {...hook, enabled: false}});
+    await deliver();
+    assert.ok(heard.get('n2')!.filter((id) => id === hook.id).length >= 2, `node 2 heard of the creation and the change: ${JSON.stringify(heard.get('n2'))}`);
+    assert.ok(heard.get('n1')!.includes(String(hook.id)));
+
+    dropNext();
+    await createOutgoing(n1, {trigger_words: ['other']});
+    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>}}}).wired.sync;
+    await sync.check();
+    await sync.check();
+    assert.equal(heard.get('n2')!.at(-1), null, 'after a rebuild any hook may have changed');
   });
 
   it('a lost cluster event is repaired by the version check (after one grace interval)', async () => {
