@@ -106,6 +106,46 @@ describe('delivery log', () => {
     assert.deepEqual([...t.mm.kv.keys()].filter((k) => k.startsWith('dl')), [], 'forgetting the hook leaves nothing');
   });
 
+  it('writes a page again when the deliveries it stored as pending finish, and one that finishes alone under its own key', async () => {
+    const mm = new MemoryMattermost();
+    const log = new DeliveryLog(mm, {flushMs: 60_000, pendingWriteMs: 0, maxPerHook: 16});
+    const hook = makeHook();
+    const add = async (): Promise<string> => {
+      const id = log.newId(hook.id);
+      await log.create({id, job: job(hook, 'http://127.0.0.1:9/x'), headers: {}, createdAt: Date.now()});
+      return id;
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < 16; i++) ids.push(await add());
+    await log.flush();
+    const writes = (prefix: string): number => mm.callsTo('KVSet').filter((c) => String(c.args[0]).startsWith(prefix)).length;
+    assert.equal(writes('dlp_'), 1, 'the page, all pending (a backlog)');
+    const finish = (id: string, status: 'succeeded' | 'failed' = 'succeeded') => log.recordAttempt(id, {status, attempt: 1, at: Date.now(), ...(status === 'failed' ? {error: 'HTTP 500'} : {})});
+
+    // Most of them finish: the page is written again, no record on its own.
+    for (const id of ids.slice(0, 15)) await finish(id);
+    await log.flush();
+    assert.deepEqual([writes('dlp_'), writes('dl_')], [2, 0]);
+    const otherNode = new DeliveryLog(mm);
+    const statuses = async (): Promise<string[]> => (await otherNode.list(hook.id, 0, 50)).map((d) => d.status).sort();
+    assert.deepEqual(await statuses(), [...Array(15).fill('succeeded'), 'pending'].sort());
+
+    // The last one alone is too little of the page to write it again: its own key.
+    await finish(ids[15]!, 'failed');
+    await log.flush();
+    assert.deepEqual([writes('dlp_'), writes('dl_')], [2, 1]);
+    assert.equal((await otherNode.get(ids[15]!))?.status, 'failed');
+    assert.deepEqual(await statuses(), [...Array(15).fill('succeeded'), 'failed'].sort());
+
+    // Once they all fall off the log, the page written twice and the record go too.
+    for (let i = 0; i < 16; i++) await finish(await add());
+    await log.flush();
+    await log.flush();
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dl_')), []);
+    assert.equal([...mm.kv.keys()].filter((k) => k.startsWith('dlp_')).length, 1, 'only the new page');
+    assert.equal((await otherNode.list(hook.id, 0, 50)).length, 16);
+  });
+
   it('writes behind once running deliveries are done, or after maxYieldMs, while flush() writes at once', async () => {
     const mm = new MemoryMattermost();
     let busy = true;

@@ -149,6 +149,8 @@ interface Page {
   slots: number;
   records: Live[];
   state: 'open' | 'closed' | 'writing' | 'written' | 'dropped';
+  /** Written at least once: it is in the KV store even while closed again. */
+  stored?: boolean;
 }
 
 interface StoredPage {
@@ -190,6 +192,8 @@ export class DeliveryLog {
   private readonly events = new Map<string, Map<string, Delivery>>();
   /** Pending records outside any page not written yet, oldest first. */
   private readonly unwritten = new Map<string, number>();
+  /** Written pages some of whose deliveries, pending then, have their outcome since. */
+  private readonly rewrites = new Set<Page>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   /** Record writes on their way. */
@@ -293,6 +297,13 @@ export class DeliveryLog {
     entry.settled = final;
     // A final outcome in a page not yet on its way rides with the page.
     if (final && !entry.written && (entry.page?.state === 'open' || entry.page?.state === 'closed')) {
+      this.schedule();
+      return publicView(rec);
+    }
+    // The page went out with this delivery pending: the next flush writes the page again
+    // if enough of it has an outcome by then, or this record on its own (flushNow).
+    if (final && !entry.written && entry.page?.state === 'written') {
+      this.rewrites.add(entry.page);
       this.schedule();
       return publicView(rec);
     }
@@ -405,7 +416,7 @@ export class DeliveryLog {
     this.indexAdds.delete(hookId);
     this.events.delete(hookId);
     this.openPages.delete(hookId);
-    for (const page of [...this.pages.values()]) if (page.hookId === hookId) this.dropPage(page);
+    for (const page of [...this.pages.values(), ...this.rewrites]) if (page.hookId === hookId) this.dropPage(page);
     for (const key of [...this.statsAdds.keys()]) if (key.startsWith(`${STATS_PREFIX}${hookId}_`)) this.statsAdds.delete(key);
     for (const [id, e] of this.live) {
       if (e.rec.hook_id !== hookId) continue;
@@ -554,7 +565,7 @@ export class DeliveryLog {
     for (const pageId of pages) {
       const local = this.pages.get(pageId);
       // A page that was never on its way was never stored.
-      if (!local || local.state === 'writing') keys.push(PAGE_PREFIX + pageId);
+      if (!local || local.state === 'writing' || local.stored) keys.push(PAGE_PREFIX + pageId);
       if (local) this.dropPage(local);
     }
     await Promise.all(keys.map((k) => this.api.kvDelete(k)));
@@ -590,6 +601,7 @@ export class DeliveryLog {
         for (const e of inPage) if (!e.dropped) records[slotOf(e.rec.id)] = e.rec;
         await this.api.kvSet(PAGE_PREFIX + page.id, encodeJSON({hook_id: page.hookId, records} satisfies StoredPage));
         page.state = 'written';
+        page.stored = true;
         this.pages.delete(page.id);
         // What is settled lives in the KV store from here; what is still pending stays
         // here and, once it has an outcome, is stored under its own key.
@@ -683,6 +695,22 @@ export class DeliveryLog {
       work.push(listed.then(() => (e.dropped ? undefined : this.api.kvSet(LOG_RECORD_PREFIX + id, encodeJSON(e.rec)))));
     }
     if (this.unwritten.size) this.schedule();
+
+    // A page written with deliveries then pending is written again once an eighth of it has
+    // an outcome since (a backlog finishing), else those outcomes go under their own keys:
+    // a page with one slow delivery is not rewritten for it.
+    for (const page of this.rewrites) {
+      this.rewrites.delete(page);
+      if (page.state !== 'written') continue;
+      const kept = page.records.filter((e) => !e.dropped && !e.written);
+      const done = kept.filter((e) => e.settled && this.live.get(e.rec.id) === e);
+      if (done.length * 8 >= kept.length) {
+        page.state = 'closed';
+        this.pages.set(page.id, page);
+      } else {
+        for (const e of done) work.push(this.store(e.rec.id, e));
+      }
+    }
 
     // New deliveries go to new pages from here; the pages so far are written once settled.
     for (const page of this.openPages.values()) page.state = 'closed';
