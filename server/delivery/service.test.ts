@@ -202,37 +202,58 @@ describe('delivery service: disabling', () => {
   });
 });
 
-describe('delivery service: reading hooks', () => {
-  it('reads a hook again before its copy expires, so a stream of deliveries never waits for the store', async () => {
-    const stored = new Map<string, DeliveryHook>();
-    let reads = 0;
-    let slow: (() => void) | null = null;
-    const t = setup(() => ({status: 200}), {
+/** A service whose getHook counts its reads and can be held like a slow store; hook h1 has made one delivery. */
+async function withHookReads(options: DeliveryServiceDeps['options'] = {}) {
+  const stored = new Map<string, DeliveryHook>();
+  let reads = 0;
+  let holding = false;
+  const held: (() => void)[] = [];
+  const t = setup(
+    () => ({status: 200}),
+    {
       getHook: async (id) => {
         reads++;
         // A read that waits: a delivery that depends on it would wait too.
-        if (slow) await new Promise<void>((r) => (slow = r));
+        if (holding) await new Promise<void>((r) => held.push(r));
         return stored.get(id) ?? null;
       },
-    });
-    const receiver = await t.ready();
-    const hook = makeHook({id: 'h1'});
-    stored.set('h1', hook);
-    await t.service.deliver(job(hook, receiver.url, 1));
-    await t.service.poll();
-    assert.equal(reads, 1);
+    },
+    options,
+  );
+  const receiver = await t.ready();
+  const hook = makeHook({id: 'h1'});
+  stored.set('h1', hook);
+  await t.service.deliver(job(hook, receiver.url, 1));
+  await t.service.poll();
+  return {
+    t,
+    stored,
+    hook,
+    receiver,
+    reads: () => reads,
+    hold: () => void (holding = true),
+    release: async (): Promise<void> => {
+      holding = false;
+      for (const r of held.splice(0)) r();
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+describe('delivery service: reading hooks', () => {
+  it('reads a hook again before its copy expires, so a stream of deliveries never waits for the store', async () => {
+    const {t, stored, hook, receiver, reads, hold, release} = await withHookReads();
+    assert.equal(reads(), 1);
 
     // Past half of hookCacheMs (1 s): the copy serves this delivery while a read goes out behind it.
     t.clock.advance(600);
-    slow = () => undefined;
+    hold();
     await t.service.deliver(job(hook, receiver.url, 2));
     await Promise.race([t.service.poll(), new Promise((r) => setTimeout(r, 1000))]);
     assert.equal(receiver.received.length, 2, 'the delivery, not held up by the read');
-    assert.equal(reads, 2);
+    assert.equal(reads(), 2);
     stored.set('h1', {...hook, enabled: false});
-    (slow as () => void)();
-    slow = null;
-    await new Promise((r) => setImmediate(r));
+    await release();
 
     // The read of 600 ms is the copy now (made after the change).
     t.clock.advance(300);
@@ -244,42 +265,18 @@ describe('delivery service: reading hooks', () => {
   });
 
   it('after a quiet spell, serves a burst from the copy it has while reading the hook again, up to hookStaleMs; a reported change drops the copy', async () => {
-    const stored = new Map<string, DeliveryHook>();
-    let reads = 0;
-    const held: (() => void)[] = [];
-    let hold = false;
-    const t = setup(
-      () => ({status: 200}),
-      {
-        getHook: async (id) => {
-          reads++;
-          if (hold) await new Promise<void>((r) => held.push(r));
-          return stored.get(id) ?? null;
-        },
-      },
-      {hookStaleMs: 30_000},
-    );
-    const release = async (): Promise<void> => {
-      hold = false;
-      for (const r of held.splice(0)) r();
-      await new Promise((r) => setImmediate(r));
-    };
-    const receiver = await t.ready();
-    const hook = makeHook({id: 'h1'});
-    stored.set('h1', hook);
-    await t.service.deliver(job(hook, receiver.url, 1));
-    await t.service.poll();
-    assert.equal(reads, 1);
+    const {t, stored, hook, receiver, reads, hold, release} = await withHookReads({hookStaleMs: 30_000});
+    assert.equal(reads(), 1);
 
     // 20 s later, the store is slow and the hook was switched off elsewhere, unannounced.
     t.clock.advance(20_000);
     stored.set('h1', {...hook, enabled: false});
-    hold = true;
+    hold();
     await t.service.deliver(job(hook, receiver.url, 2));
     await t.service.deliver(job(hook, receiver.url, 3));
     await Promise.race([t.service.poll(), new Promise((r) => setTimeout(r, 1000))]);
     assert.equal(receiver.received.length, 3, 'the burst went out with the copy it had');
-    assert.equal(reads, 2, 'one read behind the burst, not one per delivery');
+    assert.equal(reads(), 2, 'one read behind the burst, not one per delivery');
     await release();
     const after = await t.service.deliver(job(hook, receiver.url, 4));
     await t.service.poll();
@@ -291,7 +288,7 @@ describe('delivery service: reading hooks', () => {
     await t.service.deliver(job(hook, receiver.url, 5));
     await t.service.poll();
     assert.equal(receiver.received.length, 4);
-    assert.equal(reads, 3);
+    assert.equal(reads(), 3);
     stored.set('h1', {...hook, enabled: false});
     t.service.hookChanged(null);
     const dropped = await t.service.deliver(job(hook, receiver.url, 6));
@@ -301,7 +298,7 @@ describe('delivery service: reading hooks', () => {
     // Older than hookStaleMs, a copy is not used: the delivery waits for the read.
     stored.set('h1', hook);
     t.clock.advance(30_000);
-    hold = true;
+    hold();
     await t.service.deliver(job(hook, receiver.url, 7));
     const waiting = t.service.poll();
     await new Promise((r) => setTimeout(r, 200));
