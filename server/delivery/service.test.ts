@@ -338,6 +338,26 @@ describe('delivery service: requests', () => {
     await receiver.close();
   });
 
+  it('queues a UTF-8 body as text and any other as base64, and sends each byte for byte', async () => {
+    const t = setup(() => ({status: 200}));
+    const receiver = await t.ready();
+    const hook = makeHook();
+    const text = Buffer.from('{"text":"déployé ✓ 🚀"}');
+    const binary = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0xc3, 0x7d]);
+    await t.service.deliver({...job(hook, receiver.url), body: text});
+    await t.service.deliver({...job(hook, receiver.url), body: binary});
+    const queued = t.mm
+      .callsTo('KVSet')
+      .filter((c) => String(c.args[0]).startsWith('dq_j_'))
+      .map((c) => JSON.parse(Buffer.from(c.args[1] as Uint8Array).toString()) as {jobs: {payload: Record<string, unknown>}[]});
+    const payloads = queued.flatMap((g) => g.jobs.map((j) => j.payload));
+    assert.deepEqual(payloads.map((p) => [typeof p.body, typeof p.body_b64]), [['string', 'undefined'], ['undefined', 'string']]);
+    assert.equal(payloads[0]!.body, text.toString('utf8'));
+    await t.service.poll();
+    assert.deepEqual(receiver.received.map((r) => r.body.toString('hex')).sort(), [text.toString('hex'), binary.toString('hex')].sort());
+    await receiver.close();
+  });
+
   it('test(): one synthetic attempt per callback URL, no reply posts, no failure streak', async () => {
     const t = setup(() => ({status: 500}), {}, {failureThreshold: 1});
     const receiver = await t.ready();

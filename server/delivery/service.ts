@@ -11,6 +11,7 @@
 // "test") are tried once, do not count towards auto-disable and never reach
 // onResponse.
 
+import {isUtf8} from 'node:buffer';
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {DeliveryLog, DeliveryNotFoundError, type CreateInput, type LogOptions, type StoredDelivery} from './log.js';
 import {FailureTracker, type OnDisable} from './notify.js';
@@ -81,7 +82,10 @@ interface JobPayload<H extends DeliveryHook, P extends DeliveryPost> {
   url: string;
   content_type: string;
   headers: Record<string, string>;
-  body_b64: string;
+  /** The request body as text when it is UTF-8, as payloads are (JSON, forms)… */
+  body?: string;
+  /** …otherwise base64 (as every job of older versions carries it). */
+  body_b64?: string;
   event: OutgoingJob['event'];
   post: P;
   /**
@@ -111,7 +115,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   const log = new DeliveryLog(api, {keepHook: !deps.getHook, yieldTo: () => queue.inFlight > 0, ...options.log});
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
   // The body dominates a job; hook, post and headers are a few KB at most.
-  const sizeOf = (p: unknown): number => ((p as Payload).body_b64?.length ?? 0) + 4096;
+  const sizeOf = (p: unknown): number => ((p as Payload).body?.length ?? (p as Payload).body_b64?.length ?? 0) + 4096;
   const queue = new DurableQueue<Payload>(api, (rec) => attempt(rec), {sizeOf, ...options, nodeId, now});
 
   // A burst of deliveries for one hook reads it once, not once per attempt.
@@ -187,7 +191,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     const p = rec.payload;
     const number = rec.attempt + 1;
     const hook = await currentHook(rec);
-    const body = Buffer.from(p.body_b64, 'base64');
+    const body = p.body !== undefined ? Buffer.from(p.body, 'utf8') : Buffer.from(p.body_b64 ?? '', 'base64');
     // The record goes with its job if a crash took it along before it was written
     // (not for a deleted hook, whose log is gone with it).
     const logHook = typeof hook === 'object' && hook ? hook : p.hook;
@@ -264,7 +268,7 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
       url: job.url,
       content_type: job.contentType,
       headers: job.headers,
-      body_b64: Buffer.from(job.body).toString('base64'),
+      ...bodyFields(job.body),
       event: job.event,
       post: job.post,
       ...(deps.getHook ? {} : {hook: job.hook}),
@@ -338,6 +342,12 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     },
     pendingIds: () => queue.pendingIds(),
   };
+}
+
+/** A UTF-8 body is kept as text: a third smaller than base64, and no encoding either way. */
+function bodyFields(body: Uint8Array): {body: string} | {body_b64: string} {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return isUtf8(bytes) ? {body: bytes.toString('utf8')} : {body_b64: bytes.toString('base64')};
 }
 
 function toJob<H extends DeliveryHook, P extends DeliveryPost>(p: JobPayload<H, P>, hook: H, body: Uint8Array): OutgoingJob<H, P> {
