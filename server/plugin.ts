@@ -143,14 +143,13 @@ export class HookbridgePlugin implements PluginHooks {
     const interactive = createInteractive({api, store, client, timeoutMs: () => this.config.get().requestTimeoutSeconds * 1000});
     const track = (work: Promise<unknown>): void => this.track(work);
     const watchers = new DeliveryWatchers({announce: (data) => api.publishPluginClusterEvent(WATCH_EVENT_ID, data, {sendType: 'reliable'})});
-    // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life.
+    // The delivery engine keeps per-hook state (log, failure streak) that follows the hook's life;
+    // its copy of a changed hook went already, when the change reached the index (onOutgoingChange).
     const onOutgoingChanged = async (before: OutgoingHook | null, after: OutgoingHook | null): Promise<void> => {
-      delivery?.hookChanged?.((after ?? before)!.id);
       if (!after && before) {
         watchers.forgetHook(before.id);
         await delivery?.forgetHook?.(before.id);
-      }
-      else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
+      } else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
     };
     const service = new HookService({api, store, index, sync, config, onOutgoingChanged});
     delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track, watchers});

@@ -604,7 +604,8 @@ export class DeliveryLog {
         page.stored = true;
         this.pages.delete(page.id);
         // What is settled lives in the KV store from here; what is still pending stays
-        // here and, once it has an outcome, is stored under its own key.
+        // here and, once it has an outcome, goes out with the page again or under its
+        // own key (recordAttempt, flushNow).
         for (const e of inPage) if (e.settled && !e.written && this.live.get(e.rec.id) === e) this.live.delete(e.rec.id);
       })
       .catch((err: unknown) => {
