@@ -7,6 +7,7 @@
 
 import type {YamuxSession, YamuxStream} from '../yamux/index.js';
 import {RpcServer, type Service} from '../netrpc/index.js';
+import {IntMap} from '../int-map.js';
 import {readExactly} from './io.js';
 
 const TIMEOUT_MS = 5000;
@@ -26,8 +27,8 @@ interface Waiter {
 
 export class MuxBroker {
   private lastId = 0;
-  private readonly parked = new Map<number, Parked>();
-  private readonly waiting = new Map<number, Waiter>();
+  private readonly parked = new IntMap<Parked>();
+  private readonly waiting = new IntMap<Waiter>();
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly session: YamuxSession) {}
@@ -45,12 +46,12 @@ export class MuxBroker {
 
   private sweep(): void {
     const now = performance.now();
-    for (const [id, w] of this.waiting) {
+    for (const [id, w] of [...this.waiting.entries()]) {
       if (w.deadline > now) continue;
       this.waiting.delete(id);
       w.reject(new Error(`timeout waiting for accept of broker id ${id}`));
     }
-    for (const [id, p] of this.parked) {
+    for (const [id, p] of [...this.parked.entries()]) {
       if (p.deadline > now) continue;
       this.parked.delete(id);
       p.stream.destroy();
@@ -144,7 +145,7 @@ export class MuxBroker {
   close(): void {
     for (const {stream} of this.parked.values()) stream.destroy();
     this.parked.clear();
-    const waiting = [...this.waiting];
+    const waiting = [...this.waiting.entries()];
     this.waiting.clear();
     for (const [id, w] of waiting) w.reject(new Error(`broker closed while waiting for accept of broker id ${id}`));
     if (this.sweeper) clearInterval(this.sweeper);

@@ -3,6 +3,7 @@
 
 import type {Duplex} from 'node:stream';
 import type {GoType} from '../gob/index.js';
+import {IntMap} from '../int-map.js';
 import {GobStream, requestType, type ResponseHeader} from './codec.js';
 import {RpcError, ShutdownError} from './errors.js';
 
@@ -22,7 +23,7 @@ export interface RpcClientOptions {
 
 export class RpcClient {
   private readonly codec: GobStream;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new IntMap<Pending>();
   private seq = 0;
   private down = false;
   private cause: Error | undefined;

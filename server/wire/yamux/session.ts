@@ -9,6 +9,7 @@
 
 import {EventEmitter} from 'node:events';
 import type {Duplex} from 'node:stream';
+import {IntMap} from '../int-map.js';
 import {ByteQueue, decodeHeader, Flag, FrameType, GoAwayCode, HEADER_SIZE, ProtocolError, writeHeader, type FrameHeader} from './frame.js';
 import {YamuxStream, type StreamHost} from './stream.js';
 
@@ -54,7 +55,7 @@ export interface YamuxSession {
 
 export class YamuxSession extends EventEmitter implements StreamHost {
   readonly maxWindow: number;
-  private readonly streams = new Map<number, YamuxStream>();
+  private readonly streams = new IntMap<YamuxStream>();
   private nextId: number;
   private readonly incoming = new ByteQueue();
   private header: FrameHeader | null = null;
