@@ -2,6 +2,7 @@
 // its cluster sync, outgoing dispatch and delivery, the incoming endpoint and
 // the REST API to Mattermost's hooks.
 
+import {SlotSet, trackUntilSettled} from './collections/slot-set.js';
 import {ConfigHolder, parseConfig, type PluginConfig} from './config.js';
 import {createDurableDeliveryService} from './delivery/index.js';
 import {DeliveryWatchers, WATCH_EVENT_ID} from './delivery/watchers.js';
@@ -103,7 +104,7 @@ export interface HookbridgeOptions {
 export class HookbridgePlugin implements PluginHooks {
   private api!: PluginAPI;
   private readonly config = new ConfigHolder();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inflight = new SlotSet<Promise<unknown>>();
   private guardFor: {config: PluginConfig; guard: SsrfGuard} | null = null;
   private parts: {
     store: HookStore;
@@ -179,14 +180,15 @@ export class HookbridgePlugin implements PluginHooks {
   }
 
   private track(work: Promise<unknown>): void {
-    const p = work.catch((err: unknown) => this.api.logError('Background webhook work failed', {error: errorMessage(err)}));
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    trackUntilSettled(
+      this.inflight,
+      work.catch((err: unknown) => this.api.logError('Background webhook work failed', {error: errorMessage(err)})),
+    );
   }
 
   /** Resolves once no background work (matching, sends, replies) is left. */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.inflight.size > 0) await Promise.allSettled(this.inflight.toArray());
     await this.wired.sync.settled();
   }
 

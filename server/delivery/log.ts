@@ -36,6 +36,7 @@
 // the queue sends again after a crash is logged again from its job
 // (recordAttempt's rebuild).
 
+import {SlotSet, trackUntilSettled} from '../collections/slot-set.js';
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
 import {redactHeaders, redactUrl, storeBody} from './redact.js';
@@ -197,7 +198,7 @@ export class DeliveryLog {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   /** Record writes on their way. */
-  private readonly writes = new Set<Promise<void>>();
+  private readonly writes = new SlotSet<Promise<void>>();
 
   constructor(
     private readonly api: PluginAPI,
@@ -335,9 +336,8 @@ export class DeliveryLog {
       .finally(() => {
         // Another attempt may run on another node: the KV store is the truth from here.
         if (this.live.get(id) === entry) this.live.delete(id);
-        this.writes.delete(write);
       });
-    this.writes.add(write);
+    trackUntilSettled(this.writes, write);
     write.catch((err: unknown) => this.api.logWarn('Hookbridge: writing a delivery record failed', {delivery_id: id, error: err instanceof Error ? err.message : String(err)}));
     if (this.indexAdds.has(entry.rec.hook_id)) this.schedule();
     return write;
@@ -452,7 +452,7 @@ export class DeliveryLog {
     const run = (this.flushing ?? Promise.resolve()).then(async () => {
       // Only writes already waiting: each waits for an index entry this round writes (or
       // an earlier one wrote). A later write may wait for the next round, which waits for this one.
-      const writes = [...this.writes];
+      const writes = this.writes.toArray();
       await this.flushNow(behind);
       await Promise.allSettled(writes);
     });

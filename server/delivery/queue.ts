@@ -33,6 +33,7 @@
 // oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
 // others.
 
+import {SlotSet, trackUntilSettled} from '../collections/slot-set.js';
 import {createHash} from 'node:crypto';
 import type {PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
@@ -151,9 +152,9 @@ export class DurableQueue<T> {
   private readonly owned = new Map<string, Owned>();
   /** Groups in the index not held here (last scan): id → due. */
   private readonly known = new Map<string, number>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight = new SlotSet<Promise<void>>();
   /** Clean-up writes after finished groups and what follows finished jobs (poll and stop wait for them). */
-  private readonly background = new Set<Promise<void>>();
+  private readonly background = new SlotSet<Promise<void>>();
   private readonly claiming = new Set<string>();
   private waiters: Waiter<T>[] = [];
   private committing = 0;
@@ -308,7 +309,7 @@ export class DurableQueue<T> {
     // Groups not started here go back to the cluster at once.
     this.scheduler.clear();
     let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.inflight]), new Promise<void>((r) => (timeout = setTimeout(r, graceMs)))]);
+    await Promise.race([Promise.allSettled(this.inflight.toArray()), new Promise<void>((r) => (timeout = setTimeout(r, graceMs)))]);
     clearTimeout(timeout);
     const handOver: Promise<void>[] = [];
     for (const g of this.owned.values()) {
@@ -321,7 +322,7 @@ export class DurableQueue<T> {
       handOver.push(g.stored.then(() => this.settleCheckpoint(g)).then(() => this.release(g.id, g.lease)).catch((err: unknown) => this.warn('handing a group back failed', err, g.id)));
     }
     await Promise.all(handOver);
-    await Promise.allSettled([...this.background]);
+    await Promise.allSettled(this.background.toArray());
     // A stopping node must not keep jobs it will never finish: the rest lapse.
     for (const g of this.owned.values()) g.released = true;
     this.owned.clear();
@@ -333,8 +334,8 @@ export class DurableQueue<T> {
     await this.scan();
     await this.claimDue(true);
     this.fill(true);
-    await Promise.allSettled([...this.inflight]);
-    await Promise.allSettled([...this.background]);
+    await Promise.allSettled(this.inflight.toArray());
+    await Promise.allSettled(this.background.toArray());
   }
 
   get inFlight(): number {
@@ -486,12 +487,13 @@ export class DurableQueue<T> {
         continue;
       }
       job.group.running++;
-      const run: Promise<void> = this.run(job).finally(() => {
-        this.inflight.delete(run);
-        this.scheduler.done(hook);
-        this.kick();
-      });
-      this.inflight.add(run);
+      const slot = this.inflight.add(
+        this.run(job).finally(() => {
+          this.inflight.delete(slot);
+          this.scheduler.done(hook);
+          this.kick();
+        }),
+      );
     }
   }
 
@@ -539,10 +541,10 @@ export class DurableQueue<T> {
     // What follows (log, reply posts) is local work: it runs outside the job's send slot.
     const after = result.after;
     if (after) {
-      const follow: Promise<void> = after()
-        .catch((err: unknown) => this.warn('running what follows a job failed', err, e.rec.id))
-        .finally(() => this.background.delete(follow));
-      this.background.add(follow);
+      trackUntilSettled(
+        this.background,
+        after().catch((err: unknown) => this.warn('running what follows a job failed', err, e.rec.id)),
+      );
     }
   }
 
@@ -580,15 +582,14 @@ export class DurableQueue<T> {
     // Deleting the record is what makes the last outcomes durable.
     await this.api.kvDelete(JOB_PREFIX + g.id);
     this.forgetOwned(g);
-    const cleanup: Promise<void> = Promise.all([
+    const cleanup = Promise.all([
       g.checkpointed ? this.api.kvDelete(DONE_PREFIX + g.id) : undefined,
       this.release(g.id, g.lease),
       g.indexed.catch(() => undefined).then(() => this.unindex(g.id)),
     ])
       .then(() => undefined)
-      .catch((err: unknown) => this.warn('cleaning up a finished group failed', err, g.id))
-      .finally(() => this.background.delete(cleanup));
-    this.background.add(cleanup);
+      .catch((err: unknown) => this.warn('cleaning up a finished group failed', err, g.id));
+    trackUntilSettled(this.background, cleanup);
   }
 
   private forgetOwned(g: Owned): void {

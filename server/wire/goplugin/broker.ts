@@ -7,7 +7,7 @@
 
 import type {YamuxSession, YamuxStream} from '../yamux/index.js';
 import {RpcServer, type Service} from '../netrpc/index.js';
-import {IntMap} from '../int-map.js';
+import {IntMap} from '../../collections/int-map.js';
 import {readExactly} from './io.js';
 
 const TIMEOUT_MS = 5000;

@@ -3,7 +3,7 @@
 
 import type {Duplex} from 'node:stream';
 import type {GoType} from '../gob/index.js';
-import {IntMap} from '../int-map.js';
+import {IntMap} from '../../collections/int-map.js';
 import {GobStream, requestType, type ResponseHeader} from './codec.js';
 import {RpcError, ShutdownError} from './errors.js';
 

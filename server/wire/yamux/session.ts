@@ -9,7 +9,7 @@
 
 import {EventEmitter} from 'node:events';
 import type {Duplex} from 'node:stream';
-import {IntMap} from '../int-map.js';
+import {IntMap} from '../../collections/int-map.js';
 import {ByteQueue, decodeHeader, Flag, FrameType, GoAwayCode, HEADER_SIZE, ProtocolError, writeHeader, type FrameHeader} from './frame.js';
 import {YamuxStream, type StreamHost} from './stream.js';
 
