@@ -100,13 +100,14 @@ export class HttpClient {
     for (let hop = 0; ; hop++) {
       const guard = this.guard();
       // Known addresses (an IP, a name just resolved) go straight on: no turn is lost before the request is written.
-      const addresses = guard.vetNow(url) ?? (await withDeadline(guard.vet(url), deadline, options.timeoutMs));
+      const timedOut = (): TimeoutError => new TimeoutError(`request to ${url.origin} timed out after ${options.timeoutMs} ms`);
+      const addresses = guard.vetNow(url) ?? (await withDeadline(guard.vetByLookup(url), deadline, timedOut));
       let response: HttpResponse;
       try {
         const res = await this.transport({url, address: addresses[0]!, method, headers, body, signal: deadline, maxBytes}, guard);
         response = {...res, url: url.toString()};
       } catch (err) {
-        throw deadline.aborted ? new TimeoutError(`request to ${url.origin} timed out after ${options.timeoutMs} ms`) : err;
+        throw deadline.aborted ? timedOut() : err;
       }
       const location = response.headers.location;
       if (!isRedirect(response.status) || !location) return response;
@@ -147,10 +148,10 @@ export function parseHttpURL(raw: string): URL {
 }
 
 /** Lets the deadline also cover DNS, which has no signal of its own. */
-function withDeadline<T>(promise: Promise<T>, signal: CancelSignal, timeoutMs: number): Promise<T> {
-  if (signal.aborted) return Promise.reject(new TimeoutError(`request timed out after ${timeoutMs} ms`));
+function withDeadline<T>(promise: Promise<T>, signal: CancelSignal, timedOut: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(timedOut());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new TimeoutError(`request timed out after ${timeoutMs} ms`));
+    const onAbort = (): void => reject(timedOut());
     signal.addEventListener('abort', onAbort, {once: true});
     promise.then(
       (v) => {

@@ -244,4 +244,18 @@ describe('HTTP client', () => {
     await assert.rejects(client(['127.0.0.1']).request(`http://127.0.0.1:${port}/slow`, {timeoutMs: 150}), TimeoutError);
     assert.ok(Date.now() - started < 1500);
   });
+
+  it('counts a DNS lookup that never answers against the same deadline, and connects nowhere', async () => {
+    const connects: string[] = [];
+    const never: Resolver = () => new Promise(() => {});
+    const c = new HttpClient({
+      guard: () => new SsrfGuard({allowList: new AllowList([]), resolver: never, ownAddresses: () => []}),
+      transport: (target) => {
+        connects.push(target.url.host);
+        return Promise.reject(new Error('no connection expected'));
+      },
+    });
+    await assert.rejects(c.request('http://stuck.example:8080/hook', {timeoutMs: 100}), (err: unknown) => err instanceof TimeoutError && err.message === 'request to http://stuck.example:8080 timed out after 100 ms');
+    assert.deepEqual(connects, []);
+  });
 });

@@ -139,8 +139,11 @@ export class SsrfGuard {
 
   /** The addresses `url` may be reached at; throws ForbiddenAddressError without connecting when any is internal. */
   async vet(url: URL): Promise<ResolvedAddress[]> {
-    const known = this.vetNow(url);
-    if (known) return known;
+    return this.vetNow(url) ?? this.vetByLookup(url);
+  }
+
+  /** vet() for a name vetNow() could not answer: looks it up (or joins a lookup under way). */
+  async vetByLookup(url: URL): Promise<ResolvedAddress[]> {
     const host = hostOf(url);
     return this.check(host, this.allowList.allowsHost(host), await this.resolve(host));
   }
