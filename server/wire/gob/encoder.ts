@@ -111,7 +111,9 @@ export class Encoder {
     out.reset();
     try {
       this.encodeInto(out, value, type);
-      return out.bytes().slice();
+      // A view on pooled memory: a fresh ArrayBuffer per value (Uint8Array.slice) cost more than the encoding.
+      const copy = copyOut(out);
+      return new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
     } finally {
       releaseScratch();
     }
