@@ -51,7 +51,11 @@ describe('durable queue: a node killed mid-delivery', () => {
 
     const second = startNode(mm, ['node-2', receiver.url, '0', 'resume'], () => undefined);
     await waitFor(() => [...acked.keys()].every((n) => arrived.has(n)), 30_000, 'every acknowledged event to arrive');
-    await waitFor(() => ![...mm.kv.keys()].some((k) => k.startsWith(JOB_PREFIX) || k.startsWith(SHARD_PREFIX)), 10_000, 'the queue to empty');
+    const queued = (): string[] => [...mm.kv.keys()].filter((k) => k.startsWith(JOB_PREFIX) || k.startsWith(SHARD_PREFIX));
+    await waitFor(() => queued().length === 0, 10_000, 'the queue to empty').catch((err: Error) => {
+      const left = queued().map((k) => `${k}: ${new TextDecoder().decode(mm.kv.get(k)?.value ?? new Uint8Array()).slice(0, 300)}`);
+      throw new Error(`${err.message}; left: ${left.join(' | ')}`);
+    });
     const totalMs = performance.now() - started;
     second.send({t: 'stop'});
     await exited(second);

@@ -27,6 +27,32 @@ export function newId(): string {
   return out;
 }
 
+const MAX_COPY_DEPTH = 64;
+
+/**
+ * A deep copy, as structuredClone makes it, of the plain data the store keeps
+ * (objects, arrays, strings, numbers): the store hands out and keeps copies so
+ * that no caller shares its state, and structuredClone's serialisation cost
+ * more than the rest of CreatePost. Anything else (typed arrays, Maps, dates,
+ * class instances, very deep nesting) goes to structuredClone.
+ */
+export function copyOf<T>(value: T, depth = 0): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_COPY_DEPTH) return structuredClone(value);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const src = value as unknown[];
+    const out = new Array<unknown>(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = copyOf(src[i], depth + 1);
+    return out as T;
+  }
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const src = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(src)) out[key] = copyOf(src[key], depth + 1);
+  return out as T;
+}
+
 export interface Call {
   method: string;
   args: unknown[];
@@ -158,7 +184,9 @@ export class MemoryMattermost implements PluginAPI {
     if (!post.ChannelId || !this.channels.has(post.ChannelId)) throw new AppError({id: 'api.post.create_post.channel.app_error', message: 'Invalid channel', statusCode: 400, where: 'CreatePost'});
     if (post.UserId && !this.users.has(post.UserId)) throw new AppError({id: 'api.post.create_post.user.app_error', message: 'Invalid user', statusCode: 400, where: 'CreatePost'});
     // Post.IsValid: the message fits MaxPostSize (in runes) and the type is one a client may create.
-    if ([...(post.Message ?? '')].length > MAX_POST_RUNES) throw new AppError({id: 'model.post.is_valid.message_length.app_error', message: 'Invalid message length', statusCode: 400, where: 'Post.IsValid'});
+    // A message has at most as many runes as UTF-16 units: only a long one needs counting.
+    const message = post.Message ?? '';
+    if (message.length > MAX_POST_RUNES && [...message].length > MAX_POST_RUNES) throw new AppError({id: 'model.post.is_valid.message_length.app_error', message: 'Invalid message length', statusCode: 400, where: 'Post.IsValid'});
     const type = post.Type ?? '';
     if (type !== '' && type !== 'slack_attachment' && !type.startsWith('custom_') && !type.startsWith('system_')) throw new AppError({id: 'model.post.is_valid.type.app_error', message: 'Invalid type', statusCode: 400, where: 'Post.IsValid'});
     if (post.RootId) {
@@ -167,13 +195,13 @@ export class MemoryMattermost implements PluginAPI {
       if (root.RootId) throw new AppError({id: 'api.post.create_post.root_id.app_error', message: 'Invalid RootId parameter', statusCode: 400, where: 'CreatePost'});
     }
     const at = this.now();
-    const stored: Post = structuredClone({...post, Id: newId(), CreateAt: at, UpdateAt: at, Props: post.Props ?? {}});
+    const stored: Post = copyOf({...post, Id: newId(), CreateAt: at, UpdateAt: at, Props: post.Props ?? {}});
     this.posts.set(stored.Id!, stored);
     const ch = this.channels.get(stored.ChannelId!)!;
     ch.LastPostAt = at;
     ch.TotalMsgCount = (ch.TotalMsgCount ?? 0) + 1;
-    this.onPostCreated?.(structuredClone(stored));
-    return structuredClone(stored);
+    this.onPostCreated?.(copyOf(stored));
+    return copyOf(stored);
   }
 
   async updatePost(post: Post): Promise<Post> {
@@ -181,17 +209,17 @@ export class MemoryMattermost implements PluginAPI {
     const old = post.Id ? this.posts.get(post.Id) : undefined;
     if (!old || old.DeleteAt) throw AppError.notFound('UpdatePost', 'post');
     const at = this.now();
-    const updated: Post = structuredClone({...old, Message: post.Message ?? old.Message, Props: post.Props ?? old.Props, FileIds: post.FileIds ?? old.FileIds, IsPinned: post.IsPinned ?? old.IsPinned, UpdateAt: at, EditAt: post.Message !== undefined && post.Message !== old.Message ? at : old.EditAt});
+    const updated: Post = copyOf({...old, Message: post.Message ?? old.Message, Props: post.Props ?? old.Props, FileIds: post.FileIds ?? old.FileIds, IsPinned: post.IsPinned ?? old.IsPinned, UpdateAt: at, EditAt: post.Message !== undefined && post.Message !== old.Message ? at : old.EditAt});
     this.posts.set(updated.Id!, updated);
-    this.onPostUpdated?.(structuredClone(updated), structuredClone(old));
-    return structuredClone(updated);
+    this.onPostUpdated?.(copyOf(updated), copyOf(old));
+    return copyOf(updated);
   }
 
   async getPost(postId: string): Promise<Post> {
     this.record('GetPost', postId);
     const p = this.posts.get(postId);
     if (!p || p.DeleteAt) throw AppError.notFound('GetPost', 'post');
-    return structuredClone(p);
+    return copyOf(p);
   }
 
   async deletePost(postId: string): Promise<void> {
@@ -203,9 +231,9 @@ export class MemoryMattermost implements PluginAPI {
 
   async sendEphemeralPost(userId: string, post: Post): Promise<Post> {
     this.record('SendEphemeralPost', userId, post);
-    const stored: Post = {...structuredClone(post), Id: post.Id || newId(), CreateAt: this.now(), Type: 'system_ephemeral'};
+    const stored: Post = {...copyOf(post), Id: post.Id || newId(), CreateAt: this.now(), Type: 'system_ephemeral'};
     this.ephemeral.push({userId, post: stored});
-    this.onEphemeral?.(userId, structuredClone(stored));
+    this.onEphemeral?.(userId, copyOf(stored));
     return stored;
   }
 
@@ -215,13 +243,13 @@ export class MemoryMattermost implements PluginAPI {
     this.record('GetChannel', channelId);
     const c = this.channels.get(channelId);
     if (!c) throw AppError.notFound('GetChannel', 'channel');
-    return structuredClone(c);
+    return copyOf(c);
   }
 
   async getChannelByName(teamId: string, name: string, includeDeleted = false): Promise<Channel> {
     this.record('GetChannelByName', teamId, name, includeDeleted);
     for (const c of this.channels.values()) {
-      if (c.TeamId === teamId && c.Name === name && (includeDeleted || !c.DeleteAt)) return structuredClone(c);
+      if (c.TeamId === teamId && c.Name === name && (includeDeleted || !c.DeleteAt)) return copyOf(c);
     }
     throw AppError.notFound('GetChannelByName', 'channel');
   }
@@ -230,22 +258,22 @@ export class MemoryMattermost implements PluginAPI {
     this.record('GetDirectChannel', userId1, userId2);
     if (!this.users.has(userId1) || !this.users.has(userId2)) throw AppError.notFound('GetDirectChannel', 'user');
     const name = [userId1, userId2].sort().join('__');
-    for (const c of this.channels.values()) if (c.Type === 'D' && c.Name === name) return structuredClone(c);
+    for (const c of this.channels.values()) if (c.Type === 'D' && c.Name === name) return copyOf(c);
     const c = this.addChannel({Name: name, TeamId: '', Type: 'D', DisplayName: ''});
     this.channelMembers.get(c.Id)!.add(userId1).add(userId2);
-    return structuredClone(c);
+    return copyOf(c);
   }
 
   async getTeam(teamId: string): Promise<Team> {
     this.record('GetTeam', teamId);
     const t = this.teams.get(teamId);
     if (!t) throw AppError.notFound('GetTeam', 'team');
-    return structuredClone(t);
+    return copyOf(t);
   }
 
   async getTeamByName(name: string): Promise<Team> {
     this.record('GetTeamByName', name);
-    for (const t of this.teams.values()) if (t.Name === name) return structuredClone(t);
+    for (const t of this.teams.values()) if (t.Name === name) return copyOf(t);
     throw AppError.notFound('GetTeamByName', 'team');
   }
 
@@ -253,12 +281,12 @@ export class MemoryMattermost implements PluginAPI {
     this.record('GetUser', userId);
     const u = this.users.get(userId);
     if (!u) throw AppError.notFound('GetUser', 'user');
-    return structuredClone(u);
+    return copyOf(u);
   }
 
   async getUserByUsername(username: string): Promise<User> {
     this.record('GetUserByUsername', username);
-    for (const u of this.users.values()) if (u.Username === username) return structuredClone(u);
+    for (const u of this.users.values()) if (u.Username === username) return copyOf(u);
     throw AppError.notFound('GetUserByUsername', 'user');
   }
 
@@ -357,7 +385,7 @@ export class MemoryMattermost implements PluginAPI {
 
   async loadPluginConfiguration(): Promise<Record<string, unknown>> {
     this.record('LoadPluginConfiguration');
-    return structuredClone(this.config);
+    return copyOf(this.config);
   }
 
   async getServerVersion(): Promise<string> {
@@ -386,7 +414,7 @@ export class MemoryMattermost implements PluginAPI {
 
   async publishWebSocketEvent(event: string, payload: Record<string, unknown>, broadcast: WebsocketBroadcast): Promise<void> {
     this.record('PublishWebSocketEvent', event, payload, broadcast);
-    const e = {event, payload: structuredClone(payload), broadcast};
+    const e = {event, payload: copyOf(payload), broadcast};
     this.events.push(e);
     this.onEvent?.(e);
   }
@@ -399,8 +427,8 @@ export class MemoryMattermost implements PluginAPI {
   async openInteractiveDialog(request: OpenDialogRequest): Promise<void> {
     this.record('OpenInteractiveDialog', request);
     if (!request.TriggerId) throw new AppError({id: 'interactive_message.decode_trigger_id.app_error', message: 'Missing trigger id', statusCode: 400, where: 'OpenInteractiveDialog'});
-    this.dialogs.push(structuredClone(request));
-    this.onDialog?.(structuredClone(request));
+    this.dialogs.push(copyOf(request));
+    this.onDialog?.(copyOf(request));
   }
 
   async ensureBotUser(bot: Bot): Promise<string> {
