@@ -137,6 +137,28 @@ describe('durable queue: scheduling', () => {
     assert.equal(receiver.received[0]!.body.toString(), '{}', 'a body in base64, as older versions stored every job');
   });
 
+  it('finds a group left without its index entry while running, once no node can still be writing it', async () => {
+    const receiver = await startReceiver(() => ({status: 200}));
+    const mm = new MemoryMattermost();
+    const s = createDurableDeliveryService({api: mm, send: sender.send, nodeId: 'n', options: {scanIntervalMs: 20, leaseSeconds: 1, sweepIntervalMs: 100}});
+    stopAll.push(s);
+    s.start();
+    const orphan = (id: string, createdAt: number): Record<string, unknown> => ({id, hook_id: 'hook1', attempt: 0, due: createdAt, created_at: createdAt, payload: {url: receiver.url, content_type: 'application/json', headers: {}, body: '{}', event: 'posted', post: {}, hook: makeHook(), max_attempts: 3, counts: true}});
+    // Written just now, as by a node that died before writing the index entry (the start-up sweep has run).
+    const written = Date.now();
+    await mm.kvSet(`${JOB_PREFIX}young0000000000000000000000`, Buffer.from(JSON.stringify(orphan('young0000000000000000000000', written))));
+    // Old, but under a lease: its owner is alive and will index or finish it.
+    const leased = Date.now();
+    await mm.kvSet(`${JOB_PREFIX}leased000000000000000000000`, Buffer.from(JSON.stringify(orphan('leased000000000000000000000', leased - 120_000))));
+    await mm.kvSetWithOptions(`${LEASE_PREFIX}leased000000000000000000000`, Buffer.from('another-node'), {expireInSeconds: 2});
+    await waitFor(() => receiver.received.length === 2, 10_000, 'both groups to be sent');
+    const at = (id: string): number => receiver.received.find((r) => r.headers['x-hookbridge-delivery'] === id)!.at;
+    // Neither may go earlier: a record younger than two lease periods, or a leased one, may still be its writer's.
+    assert.ok(at('young0000000000000000000000') >= written + 2000, 'the young group waited for two lease periods');
+    assert.ok(at('leased000000000000000000000') >= leased + 1900, 'the leased group waited for its lease to lapse');
+    await waitFor(() => ![...mm.kv.keys()].some((k) => k.startsWith(JOB_PREFIX)), 5000, 'both groups to finish');
+  });
+
   it('stop() waits for running sends within the grace period', async () => {
     const mm = new MemoryMattermost();
     let done = 0;

@@ -28,7 +28,10 @@
 //
 // A node owns the groups it writes (it takes the lease with the record) and
 // starts their jobs at once; other nodes find groups through a periodic scan
-// (scanIntervalMs). Running jobs are capped per node (`concurrency`) and per
+// (scanIntervalMs). A group whose index entry was never written (its node died
+// between the two writes) is found by a sweep of the store's keys, at start and
+// every three lease periods, once it is older than two lease periods and under
+// no lease. Running jobs are capped per node (`concurrency`) and per
 // hook (`perHookConcurrency`); waiting jobs are taken round-robin across hooks,
 // oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
 // others.
@@ -81,6 +84,8 @@ export interface QueueOptions {
   maxPending?: number;
   /** Re-index groups whose index entry was lost (crash mid-enqueue) when starting. */
   sweepOnStart?: boolean;
+  /** Look for such groups this often while running, ms (default: three lease periods; 0: never). */
+  sweepIntervalMs?: number;
   /** Largest group written at once (jobs). */
   maxGroupJobs?: number;
   /** Largest group written at once (bytes of JSON, roughly). */
@@ -161,6 +166,9 @@ export class DurableQueue<T> {
   private commitScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private readonly sweepIntervalMs: number;
   private running = false;
   private scanning: Promise<void> | null = null;
   private rescan = false;
@@ -183,6 +191,7 @@ export class DurableQueue<T> {
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
     this.sweepOnStart = options.sweepOnStart ?? true;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? this.leaseSeconds * 3000;
     this.maxGroupJobs = Math.max(1, options.maxGroupJobs ?? 256);
     this.maxGroupBytes = Math.max(1, options.maxGroupBytes ?? 512 * 1024);
     this.sizeOf = options.sizeOf ?? ((payload) => JSON.stringify(payload).length);
@@ -272,7 +281,7 @@ export class DurableQueue<T> {
       for (const w of batch) w.reject(err);
       return;
     }
-    // Without its index entry the group is still stored; the start-up sweep finds it after a crash.
+    // Without its index entry the group is still stored; a sweep (at start, then every few lease periods) finds it after a crash.
     await owned.indexed.catch((err: unknown) => this.warn('indexing a new group failed', err, group.id));
     for (const w of batch) w.resolve(w.rec);
   }
@@ -295,7 +304,13 @@ export class DurableQueue<T> {
     this.timer.unref?.();
     this.renewTimer = setInterval(() => void this.renewAll(), (this.leaseSeconds * 1000) / 3);
     this.renewTimer.unref?.();
-    if (this.sweepOnStart) void this.sweep().catch((err: unknown) => this.warn('orphan sweep failed', err));
+    if (this.sweepOnStart) this.sweepOnce();
+    if (this.sweepIntervalMs > 0) {
+      // A node that died between a group's record and its index entry leaves the group
+      // to whoever looks: not only to the next node that starts.
+      this.sweepTimer = setInterval(() => this.sweepOnce(), this.sweepIntervalMs);
+      this.sweepTimer.unref?.();
+    }
     void this.tick();
     this.kick();
   }
@@ -305,7 +320,8 @@ export class DurableQueue<T> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     if (this.renewTimer) clearInterval(this.renewTimer);
-    this.timer = this.renewTimer = null;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.timer = this.renewTimer = this.sweepTimer = null;
     // Groups not started here go back to the cluster at once.
     this.scheduler.clear();
     let timeout: NodeJS.Timeout | undefined;
@@ -640,6 +656,15 @@ export class DurableQueue<T> {
     });
   }
 
+  private sweepOnce(): void {
+    if (this.sweeping) return;
+    this.sweeping = this.sweep()
+      .catch((err: unknown) => this.warn('orphan sweep failed', err))
+      .finally(() => {
+        this.sweeping = null;
+      });
+  }
+
   /** Indexes group records that have no index entry (their enqueue died between the two writes). */
   private async sweep(): Promise<void> {
     const indexed = new Set(await this.pendingIds());
@@ -650,10 +675,13 @@ export class DurableQueue<T> {
       if (keys.length < 1000) break;
     }
     let fixed = 0;
+    // A record younger than two lease periods may still be mid-enqueue on a live node,
+    // and one under a lease has an owner that will index or finish it.
+    const young = this.now() - this.leaseSeconds * 2000;
     for (const id of orphans) {
+      if (this.owned.has(id) || this.claiming.has(id)) continue;
       const group = toGroup<T>(decodeJSON<GroupRecord<T> | QueueRecord<T>>(await this.api.kvGet(JOB_PREFIX + id)));
-      // A young record may still be mid-enqueue on another node.
-      if (!group || group.created_at > this.now() - 60_000 || this.owned.has(id)) continue;
+      if (!group || group.created_at > young || (await this.api.kvGet(LEASE_PREFIX + id)) !== null) continue;
       await this.index(id, group.due, group.jobs[0]?.hook_id ?? '');
       this.known.set(id, group.due);
       fixed++;
