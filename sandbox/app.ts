@@ -66,7 +66,6 @@ export class Sandbox {
   private readonly log: (line: string) => void;
   private readonly pluginId: string;
   private readonly webappBundleURL: string | null;
-  /** The plugin's runs of MessageHasBeenPosted not finished yet, by post id. */
   /**
    * MessageHasBeenPosted runs not yet answered, by post id. A dictionary object,
    * not a Map: it reuses the slots of deleted keys, where a Map with this much

@@ -110,6 +110,9 @@ export class IntMap<V> {
     this.count = 0;
   }
 
+  // The iterators walk the slots as they are: a delete moves entries between slots,
+  // so a caller that changes the map while going through it copies it first.
+
   *values(): IterableIterator<V> {
     for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== EMPTY) yield this.vals[i] as V;
   }

@@ -36,8 +36,8 @@
 // oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
 // others.
 
-import {SlotSet, trackUntilSettled} from '../collections/slot-set.js';
 import {createHash} from 'node:crypto';
+import {SlotSet, trackUntilSettled} from '../collections/slot-set.js';
 import type {PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
 import {FairScheduler} from './scheduler.js';
