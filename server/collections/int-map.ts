@@ -20,7 +20,9 @@ const EMPTY = -1;
 const MIN_CAPACITY = 16;
 
 export class IntMap<V> {
-  private keys: Float64Array;
+  // Plain arrays, not a Float64Array: a typed array's buffer costs microseconds to
+  // allocate, and a table is made per RPC client, one of which lives per request.
+  private keys: number[];
   private vals: (V | undefined)[];
   private mask: number;
   private count = 0;
@@ -28,7 +30,7 @@ export class IntMap<V> {
   constructor(capacity = MIN_CAPACITY) {
     let n = MIN_CAPACITY;
     while (n < capacity * 2) n *= 2;
-    this.keys = new Float64Array(n).fill(EMPTY);
+    this.keys = new Array<number>(n).fill(EMPTY);
     this.vals = new Array<V | undefined>(n).fill(undefined);
     this.mask = n - 1;
   }
@@ -125,7 +127,7 @@ export class IntMap<V> {
     const oldKeys = this.keys;
     const oldVals = this.vals;
     const n = oldKeys.length * 2;
-    this.keys = new Float64Array(n).fill(EMPTY);
+    this.keys = new Array<number>(n).fill(EMPTY);
     this.vals = new Array<V | undefined>(n).fill(undefined);
     this.mask = n - 1;
     this.count = 0;
