@@ -24,6 +24,11 @@ export function narrow(v: bigint): number | bigint {
   return v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v;
 }
 
+// A float's eight bytes are gathered here: decoding is synchronous, and a fresh
+// array per float (and the buffer a DataView over it needs) took a microsecond.
+const FLOAT_BYTES = new Uint8Array(8);
+const FLOAT_VIEW = new DataView(FLOAT_BYTES.buffer);
+
 export class WriteBuffer {
   private buf: Uint8Array;
   private view: DataView;
@@ -149,7 +154,7 @@ export class WriteBuffer {
     this.ensure(9);
     // Little-endian float bits are the byte-reversed value, written big-endian.
     const scratch = this.buf.subarray(this.length + 1, this.length + 9);
-    new DataView(scratch.buffer, scratch.byteOffset, 8).setFloat64(0, f, true);
+    this.view.setFloat64(this.length + 1, f, true);
     let first = 0;
     while (first < 8 && scratch[first] === 0) first++;
     const n = 8 - first;
@@ -258,7 +263,8 @@ export class ReadBuffer {
 
   float(): number {
     const b = this.take();
-    const bytes = new Uint8Array(8);
+    const bytes = FLOAT_BYTES;
+    bytes.fill(0);
     if (b < 0x80) {
       bytes[7] = b;
     } else {
@@ -268,7 +274,7 @@ export class ReadBuffer {
       bytes.set(this.data.subarray(this.pos, this.pos + n), 8 - n);
       this.pos += n;
     }
-    return new DataView(bytes.buffer).getFloat64(0, true);
+    return FLOAT_VIEW.getFloat64(0, true);
   }
 
   bytes(): Uint8Array {
