@@ -55,7 +55,7 @@ function snakeBroadcast(b: WebsocketBroadcast | undefined): Broadcast {
 }
 
 export class Sandbox {
-  readonly mm = new MemoryMattermost({serverVersion: SERVER_VERSION});
+  readonly mm = new MemoryMattermost({serverVersion: SERVER_VERSION, recordCalls: false});
   readonly snapshots: Snapshots;
   readonly sessions: Sessions;
   readonly events: EventHub;

@@ -12,7 +12,7 @@ import {MemoryMattermost, newId} from '../../server/mattermost/memory.js';
 import {serveIpc} from './proc.js';
 
 const MAX_BODY = 1024 * 1024;
-const mm = new MemoryMattermost();
+const mm = new MemoryMattermost({recordCalls: false});
 seed(mm);
 const town = [...mm.channels.values()].find((c) => c.Name === 'town-square')!;
 const admin = [...mm.users.values()].find((u) => u.Username === 'admin')!;

@@ -49,6 +49,18 @@ describe('the in-memory store', () => {
     }
   });
 
+  it('records API calls for tests, and none when told not to', async () => {
+    for (const recordCalls of [true, false]) {
+      const mm = new MemoryMattermost({recordCalls});
+      await mm.kvSet('k', new Uint8Array([1]));
+      await mm.kvGet('k');
+      assert.deepEqual(
+        mm.calls.map((c) => c.method),
+        recordCalls ? ['KVSet', 'KVGet'] : [],
+      );
+    }
+  });
+
   it('never shares a post with its callers', async () => {
     const mm = new MemoryMattermost();
     const team = mm.addTeam({Name: 'team'});

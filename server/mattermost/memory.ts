@@ -85,6 +85,8 @@ export interface MemoryOptions {
   serverVersion?: string;
   siteURL?: string;
   config?: Record<string, unknown>;
+  /** Keep every API call in `calls` (tests read them; a long-running host has no use for them). Default true. */
+  recordCalls?: boolean;
 }
 
 export class MemoryMattermost implements PluginAPI {
@@ -124,6 +126,7 @@ export class MemoryMattermost implements PluginAPI {
     this.serverVersion = options.serverVersion ?? '10.11.0';
     this.siteURL = options.siteURL ?? 'http://localhost:8065';
     this.config = options.config ?? {};
+    this.recordCalls = options.recordCalls ?? true;
   }
 
   // --- seeding ---
@@ -169,7 +172,10 @@ export class MemoryMattermost implements PluginAPI {
     this.revoked.set(userId, set);
   }
 
+  private readonly recordCalls: boolean;
+
   private record(method: string, ...args: unknown[]): void {
+    if (!this.recordCalls) return;
     this.calls.push({method, args});
   }
 
