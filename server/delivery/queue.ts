@@ -30,8 +30,8 @@
 // starts their jobs at once; other nodes find groups through a periodic scan
 // (scanIntervalMs). A group whose index entry was never written (its node died
 // between the two writes) is found by a sweep of the store's keys, at start and
-// every three lease periods, once it is older than two lease periods and under
-// no lease. Running jobs are capped per node (`concurrency`) and per
+// every ten minutes (it lists every key of the plugin), once it is older than two
+// lease periods and under no lease. Running jobs are capped per node (`concurrency`) and per
 // hook (`perHookConcurrency`); waiting jobs are taken round-robin across hooks,
 // oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
 // others.
@@ -84,7 +84,7 @@ export interface QueueOptions {
   maxPending?: number;
   /** Re-index groups whose index entry was lost (crash mid-enqueue) when starting. */
   sweepOnStart?: boolean;
-  /** Look for such groups this often while running, ms (default: three lease periods; 0: never). */
+  /** Look for such groups this often while running, ms (default: 10 minutes, at least three lease periods; 0: never). */
   sweepIntervalMs?: number;
   /** Largest group written at once (jobs). */
   maxGroupJobs?: number;
@@ -191,7 +191,8 @@ export class DurableQueue<T> {
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
     this.sweepOnStart = options.sweepOnStart ?? true;
-    this.sweepIntervalMs = options.sweepIntervalMs ?? this.leaseSeconds * 3000;
+    // A sweep lists every key of the plugin (100k hooks: a hundred pages): rarely.
+    this.sweepIntervalMs = options.sweepIntervalMs ?? Math.max(this.leaseSeconds * 3000, 10 * 60_000);
     this.maxGroupJobs = Math.max(1, options.maxGroupJobs ?? 256);
     this.maxGroupBytes = Math.max(1, options.maxGroupBytes ?? 512 * 1024);
     this.sizeOf = options.sizeOf ?? ((payload) => JSON.stringify(payload).length);
@@ -281,7 +282,7 @@ export class DurableQueue<T> {
       for (const w of batch) w.reject(err);
       return;
     }
-    // Without its index entry the group is still stored; a sweep (at start, then every few lease periods) finds it after a crash.
+    // Without its index entry the group is still stored; a sweep (at start, then every ten minutes) finds it after a crash.
     await owned.indexed.catch((err: unknown) => this.warn('indexing a new group failed', err, group.id));
     for (const w of batch) w.resolve(w.rec);
   }

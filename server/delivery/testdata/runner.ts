@@ -9,7 +9,7 @@ import {httpSender, makeHook} from './support.js';
 const [nodeId = 'node', url = '', countText = '0', mode = 'resume'] = process.argv.slice(2);
 const api = ipcApi();
 const sender = httpSender();
-const service = createDurableDeliveryService({api, send: sender.send, nodeId, options: {leaseSeconds: 1, scanIntervalMs: 100, concurrency: 16, timeoutMs: 5000}});
+const service = createDurableDeliveryService({api, send: sender.send, nodeId, options: {leaseSeconds: 1, scanIntervalMs: 100, sweepIntervalMs: 3000, concurrency: 16, timeoutMs: 5000}});
 
 process.on('message', (raw) => {
   if ((raw as ToChild).t !== 'stop') return;
