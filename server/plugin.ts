@@ -49,6 +49,8 @@ export interface DeliveryDeps {
   track: (work: Promise<unknown>) => void;
   /** Who has which hook's delivery log open (for live updates). */
   watchers: DeliveryWatchers;
+  /** Whether posts are being matched now; work that can wait lets them go first. */
+  dispatching: () => boolean;
 }
 
 /** One POST per callback URL, no retry, no log: exactly Mattermost's delivery. */
@@ -83,7 +85,7 @@ export function durableDelivery(deps: DeliveryDeps): DeliveryService {
       await service.setOutgoingEnabled(hookId, false, reason);
     },
     getHook: (hookId) => store.getOutgoing(hookId),
-    options: {timeoutMs: () => config().requestTimeoutSeconds * 1000, log: {watchers: deps.watchers}},
+    options: {timeoutMs: () => config().requestTimeoutSeconds * 1000, log: {watchers: deps.watchers}, busy: deps.dispatching},
   });
 }
 
@@ -153,9 +155,11 @@ export class HookbridgePlugin implements PluginHooks {
       } else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
     };
     const service = new HookService({api, store, index, sync, config, onOutgoingChanged});
-    delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track, watchers});
+    let dispatcher: OutgoingDispatcher | null = null;
+    const dispatching = (): boolean => (dispatcher?.active ?? 0) > 0;
+    delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track, watchers, dispatching});
     const channels = new ChannelCache(api);
-    const dispatcher = new OutgoingDispatcher({api, config, index, channels, delivery: () => delivery!});
+    dispatcher = new OutgoingDispatcher({api, config, index, channels, delivery: () => delivery!});
     // An incoming hook's channel and owner: read at most once a second per hook, however busy it is.
     const users = new LookupCache((id) => api.getUser(id), INCOMING_LOOKUP_MS);
     const recent: RecentLookups = {channel: (id) => channels.fresh(id, INCOMING_LOOKUP_MS), user: (id) => users.get(id)};

@@ -311,6 +311,28 @@ describe('delivery service: reading hooks', () => {
   });
 });
 
+describe('delivery service: writing behind', () => {
+  it('holds the delivery log back while `busy` says other work is under way, then writes it', async () => {
+    let busy = true;
+    const t = setup(() => ({status: 200}), {}, {busy: () => busy, log: {flushMs: 5, maxYieldMs: 5000}});
+    const receiver = await t.ready();
+    const hook = makeHook();
+    t.service.start();
+    await t.service.deliver(job(hook, receiver.url));
+    for (let i = 0; i < 200 && receiver.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(receiver.received.length, 1, 'the delivery itself does not wait');
+    const indexed = async (): Promise<boolean> => (await t.mm.kvGet(`dlx_${hook.id}`)) !== null;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(await indexed(), false, 'nothing written while busy');
+    busy = false;
+    for (let i = 0; i < 200 && !(await indexed()); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await indexed(), true, 'written once the other work is done');
+    assert.equal((await t.service.get((await t.service.list(hook.id, 0, 10))[0]!.id))?.status, 'succeeded');
+    await t.service.stop();
+    await receiver.close();
+  });
+});
+
 describe('delivery service: requests', () => {
   it('sends custom headers, cannot be spoofed by them, and signs with the current secret after a rotation', async () => {
     const hooks = new Map<string, DeliveryHook>();

@@ -42,6 +42,11 @@ export interface DeliveryServiceOptions extends Omit<QueueOptions, 'nodeId' | 'n
    * for the store, one read per hook at a time.
    */
   hookStaleMs?: number;
+  /**
+   * Whether other work that should not wait is under way (posts being matched): the
+   * delivery log's writes behind let it go first, as they do running deliveries.
+   */
+  busy?: () => boolean;
 }
 
 export interface DeliveryServiceDeps<H extends DeliveryHook = DeliveryHook, P extends DeliveryPost = DeliveryPost> {
@@ -112,7 +117,8 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
   const timeoutOf = (): number => (typeof options.timeoutMs === 'function' ? options.timeoutMs() : options.timeoutMs ?? 30_000);
   // Replays read the hook itself when they can: records then need no copy of it. The log
   // is written behind, after the deliveries this node is running.
-  const log = new DeliveryLog(api, {keepHook: !deps.getHook, yieldTo: () => queue.inFlight > 0, ...options.log});
+  const busy = options.busy ?? (() => false);
+  const log = new DeliveryLog(api, {keepHook: !deps.getHook, yieldTo: () => queue.inFlight > 0 || busy(), ...options.log});
   const failures = new FailureTracker(api, options.failureThreshold ?? 10, deps.onDisable ?? (() => undefined));
   // The body dominates a job; hook, post and headers are a few KB at most.
   const sizeOf = (p: unknown): number => ((p as Payload).body?.length ?? (p as Payload).body_b64?.length ?? 0) + 4096;

@@ -53,6 +53,32 @@ describe('outgoing dispatch', () => {
     assert.equal(job.event, 'posted');
   });
 
+  it('tells delivery while a post is being matched and handed over, and not once that is done', async () => {
+    const seen: boolean[] = [];
+    let dispatching: () => boolean = () => false;
+    class Watching extends RecordingDelivery {
+      override async deliver(job: OutgoingJob): Promise<string> {
+        seen.push(dispatching());
+        return super.deliver(job);
+      }
+    }
+    const watching = new Watching();
+    const world = await makeWorld({plugin: {delivery: (deps) => ((dispatching = deps.dispatching), watching)}});
+    await createOutgoing(world, {trigger_words: ['go'], callback_urls: ['http://a.example/1', 'http://b.example/2']});
+    assert.equal(dispatching(), false, 'nothing posted yet');
+    const saved = await world.mm.createPost({UserId: world.alice.Id, ChannelId: world.town.Id, Message: 'go'});
+    const handled = world.plugin.messageHasBeenPosted({}, saved);
+    assert.equal(dispatching(), true, 'matching has started');
+    await handled;
+    await world.plugin.idle();
+    assert.deepEqual(seen, [true, true], 'each job was handed over during the dispatch');
+    assert.equal(dispatching(), false, 'done');
+    // A post that fires nothing is over just the same.
+    await world.plugin.messageHasBeenPosted({}, await world.mm.createPost({UserId: world.alice.Id, ChannelId: world.town.Id, Message: 'quiet'}));
+    await world.plugin.idle();
+    assert.equal(dispatching(), false);
+  });
+
   it('adds the hook headers and keeps form encoding as the default', async () => {
     await createOutgoing(w, {trigger_words: ['go'], headers: {Authorization: 'Bearer t'}});
     await post({ChannelId: w.town.Id, Message: 'go'});

@@ -56,11 +56,28 @@ export class OutgoingDispatcher {
     this.teams = new LookupCache((id) => deps.api.getTeam(id), 60_000);
   }
 
+  /** Posts being matched and handed to delivery right now. */
+  get active(): number {
+    return this.running;
+  }
+
+  private running = 0;
+
   /** Finds the hooks a post triggers and hands their jobs to delivery; returns how many jobs. */
   async handle(post: Post, event: OutgoingEvent): Promise<number> {
-    const {config, index, channels} = this.deps;
+    const {config, index} = this.deps;
     if (!config().enableOutgoing || index.size === 0 || !isEvaluated(post) || !post.ChannelId) return 0;
-    const cached = await channels.get(post.ChannelId);
+    this.running++;
+    try {
+      return await this.dispatch(post, post.ChannelId, event);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async dispatch(post: Post, channelId: string, event: OutgoingEvent): Promise<number> {
+    const {index, channels} = this.deps;
+    const cached = await channels.get(channelId);
     const likely = index.match(context(post, cached, event));
     if (likely.length === 0) return 0;
     // The cache only decides whether a post is worth a look; what fires is decided on fresh data.
@@ -70,7 +87,7 @@ export class OutgoingDispatcher {
     // The index keeps only what matching needs; the whole hooks are read meanwhile too.
     index.prefetch(likely);
     const userPromise = this.users.get(post.UserId ?? '').catch(() => ({Id: post.UserId ?? '', Username: ''}));
-    const channel = await channels.fresh(post.ChannelId, FRESH_CHANNEL_MS);
+    const channel = await channels.fresh(channelId, FRESH_CHANNEL_MS);
     const ctx = context(post, channel, event);
     const matches = await this.readable(index.match(ctx), channel);
     if (matches.length === 0) return 0;
