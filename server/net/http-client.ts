@@ -70,9 +70,14 @@ export interface HttpClientOptions {
 
 const SENSITIVE_ON_CROSS_HOST = ['authorization', 'cookie', 'cookie2', 'www-authenticate', 'proxy-authorization'];
 
+/** Parsed callback URLs kept: hooks send to the same few URLs again and again. */
+const URLS_KEPT = 1024;
+
 export class HttpClient {
   private readonly guard: () => SsrfGuard;
   private readonly transport: Transport;
+  /** Never changed once parsed, so one URL object serves every request to it. */
+  private readonly urls = new Map<string, URL>();
 
   constructor(options: HttpClientOptions) {
     this.guard = options.guard;
@@ -91,7 +96,7 @@ export class HttpClient {
   private async exchange(rawURL: string, options: RequestOptions, deadline: Deadline): Promise<HttpResponse> {
     const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    let url = parseHttpURL(rawURL);
+    let url = this.parse(rawURL);
     const originalHost = url.host;
     let method = (options.method ?? 'POST').toUpperCase();
     let body = options.body;
@@ -122,6 +127,15 @@ export class HttpClient {
       if (next.host !== originalHost) headers = withoutHeaders(headers, SENSITIVE_ON_CROSS_HOST);
       url = next;
     }
+  }
+
+  private parse(raw: string): URL {
+    const hit = this.urls.get(raw);
+    if (hit) return hit;
+    const url = parseHttpURL(raw);
+    if (this.urls.size >= URLS_KEPT) this.urls.delete(this.urls.keys().next().value!);
+    this.urls.set(raw, url);
+    return url;
   }
 }
 

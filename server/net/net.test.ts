@@ -86,6 +86,21 @@ describe('SSRF guard', () => {
     await assert.rejects(guard(['10.0.0.0/16']).vet(new URL('http://jenkins.internal/')), ForbiddenAddressError);
   });
 
+  it('checks an IP address in a URL again on every request, though its parsed form is kept', () => {
+    let own: string[] = [];
+    const g = new SsrfGuard({allowList: new AllowList([]), resolver, ownAddresses: () => own});
+    const url = new URL('http://93.184.216.34:8080/hook');
+    assert.deepEqual(g.vetNow(url), [{address: '93.184.216.34', family: 4}]);
+    assert.deepEqual(g.vetNow(new URL('http://[2606:2800:220:1::1]/')), [{address: '2606:2800:220:1:0:0:0:1', family: 6}]);
+    own = ['93.184.216.34'];
+    assert.throws(() => g.vetNow(url), /own address/);
+    own = [];
+    assert.deepEqual(g.vetNow(url), [{address: '93.184.216.34', family: 4}]);
+    assert.throws(() => guard().vetNow(new URL('http://127.0.0.1:8080/')), ForbiddenAddressError);
+    assert.deepEqual(guard(['127.0.0.1']).vetNow(new URL('http://127.0.0.1:8080/')), [{address: '127.0.0.1', family: 4}], 'the next guard decides for itself');
+    assert.equal(g.vetNow(new URL('http://good.example/')), undefined, 'a name is not a literal');
+  });
+
   it('reports names that do not resolve', async () => {
     await assert.rejects(guard().vet(new URL('http://nowhere.example/')), /could not resolve nowhere.example/);
   });

@@ -105,6 +105,35 @@ export interface GuardOptions {
 const RESOLVED_MS = 5000;
 const RESOLVED_HOSTS = 1000;
 
+/**
+ * Parsed forms of the addresses and hosts seen lately. Parsing is pure, so its
+ * results are kept (not the verdicts: every request is checked afresh); callback
+ * URLs name the same few hosts over and over.
+ */
+const PARSED_KEPT = 1024;
+const parsedAddresses = new Map<string, IPBytes | null>();
+const literalHosts = new Map<string, ResolvedAddress[] | null>();
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size >= PARSED_KEPT) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+/** parseIP, for addresses that come back again and again. Callers must not change the bytes. */
+function addressBytes(address: string): IPBytes | null {
+  const hit = parsedAddresses.get(address);
+  return hit !== undefined ? hit : remember(parsedAddresses, address, parseIP(address));
+}
+
+/** A host that is an IP address as the one address to check, or null for a name. */
+function literalAddresses(host: string): ResolvedAddress[] | null {
+  const hit = literalHosts.get(host);
+  if (hit !== undefined) return hit;
+  const ip = parseIP(host);
+  return remember(literalHosts, host, ip ? [{address: formatIP(ip), family: ip.length === 4 ? 4 : 6}] : null);
+}
+
 interface Resolution {
   at: number;
   answer: Promise<ResolvedAddress[]>;
@@ -130,8 +159,8 @@ export class SsrfGuard {
    */
   vetNow(url: URL): ResolvedAddress[] | undefined {
     const host = hostOf(url);
-    const literal = parseIP(host);
-    if (literal) return this.check(host, false, [{address: formatIP(literal), family: literal.length === 4 ? 4 : 6}]);
+    const literal = literalAddresses(host);
+    if (literal) return this.check(host, false, literal);
     const hit = this.resolved.get(host);
     if (!hit?.addresses || !fresh(hit, Date.now())) return undefined;
     return this.check(host, this.allowList.allowsHost(host), hit.addresses);
@@ -185,7 +214,7 @@ export class SsrfGuard {
     // One bad address refuses the host: a name answering with both a public and a
     // private address is exactly how rebinding attacks get a foot in the door.
     for (const a of addresses) {
-      const ip = parseIP(a.address);
+      const ip = addressBytes(a.address);
       if (!ip) throw new ResolveError(`could not resolve ${host}: unusable address ${a.address}`);
       if (hostAllowed || this.allowList.allowsIP(ip)) continue;
       const reason = internalReason(ip) ?? (isOwn(ip) ? "this server's own address" : null);
