@@ -27,12 +27,24 @@ export function figure(runs: number[], unit: string): Figure {
   return {value, unit, spread: value === 0 ? 0 : (sorted[sorted.length - 1]! - sorted[0]!) / value, runs};
 }
 
-/** Runs `fn` once to warm up, then `runs` times; each call returns its own measurement. */
+/** A full collection, when the benchmark runs with --expose-gc (npm run bench does). */
+export function collectGarbage(): void {
+  (globalThis as {gc?: () => void}).gc?.();
+}
+
+/**
+ * Runs `fn` twice to warm up, then `runs` times; each call returns its own
+ * measurement. Every call starts on a collected heap, as Go's testing.B does
+ * (runtime.GC before each run): what an earlier run or suite left behind is not
+ * this run's to collect.
+ */
 export async function measure(runs: number, fn: () => Promise<number> | number): Promise<number[]> {
-  await fn();
-  await fn();
   const out: number[] = [];
-  for (let i = 0; i < runs; i++) out.push(await fn());
+  for (let i = -2; i < runs; i++) {
+    collectGarbage();
+    const value = await fn();
+    if (i >= 0) out.push(value);
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 // node:http server doing the same parsing, checks and store write in its own
 // process (support/bare-server.ts), both loaded the same way in the same run.
 
-import {figure, type BenchResult, type Figure} from './harness.js';
+import {collectGarbage, figure, type BenchResult, type Figure} from './harness.js';
 import {runLoad, type LoadResult} from './support/load.js';
 import {Child, cpuMs} from './support/proc.js';
 import {BenchSandbox} from './support/sandbox.js';
@@ -31,7 +31,6 @@ interface Side {
   cpu: Record<string, number[]>;
 }
 
-const gc = (): void => (globalThis as {gc?: () => void}).gc?.();
 
 function perRequest(side: Side, name: string, ms: number, requests: number): void {
   (side.cpu[name] ??= []).push(ms / requests);
@@ -84,7 +83,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
         }
         await sbx.clearPosts();
         await bare.call('clearPosts');
-        gc();
+        collectGarbage();
 
         const pluginPid = await sbx.pluginPid();
         await sbx.resetCalls();
@@ -101,7 +100,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           for (const [method, count] of Object.entries(await sbx.calls())) calls.set(method, (calls.get(method) ?? 0) + count);
           leaked = Math.max(leaked, ((await sbx.streams()) - streams0) / n);
         }
-        gc();
+        collectGarbage();
 
         const b0 = {server: cpuMs(bare.pid), load: cpuMs(process.pid)};
         const b = await load(bareURL, n);

@@ -17,7 +17,7 @@
 // start), so that the floor the receiver itself sets shows.
 
 import http from 'node:http';
-import {figure, percentile, type BenchResult, type Figure} from './harness.js';
+import {collectGarbage, figure, percentile, type BenchResult, type Figure} from './harness.js';
 import {Child, cpuMs, sleep} from './support/proc.js';
 import {Receiver} from './support/receiver.js';
 import {BenchSandbox, request} from './support/sandbox.js';
@@ -48,7 +48,6 @@ interface RunFigures {
   missing: number;
 }
 
-const gc = (): void => (globalThis as {gc?: () => void}).gc?.();
 
 function latencyFigures(latencies: number[]): {p50: number; p99: number} {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -96,7 +95,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
     const prepare = async (): Promise<void> => {
       await sbx.clearPosts();
       receiver.reset();
-      gc();
+      collectGarbage();
     };
 
     // Sample the plugin's payload once, so the baseline sends the same bytes.
