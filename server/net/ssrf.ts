@@ -112,7 +112,7 @@ const RESOLVED_HOSTS = 1000;
  */
 const PARSED_KEPT = 1024;
 const parsedAddresses = new Map<string, IPBytes | null>();
-const literalHosts = new Map<string, ResolvedAddress[] | null>();
+const literalHosts = new Map<string, readonly ResolvedAddress[] | null>();
 
 function remember<T>(cache: Map<string, T>, key: string, value: T): T {
   if (cache.size >= PARSED_KEPT) cache.delete(cache.keys().next().value!);
@@ -127,7 +127,7 @@ function addressBytes(address: string): IPBytes | null {
 }
 
 /** A host that is an IP address as the one address to check, or null for a name. */
-function literalAddresses(host: string): ResolvedAddress[] | null {
+function literalAddresses(host: string): readonly ResolvedAddress[] | null {
   const hit = literalHosts.get(host);
   if (hit !== undefined) return hit;
   const ip = parseIP(host);
@@ -136,8 +136,8 @@ function literalAddresses(host: string): ResolvedAddress[] | null {
 
 interface Resolution {
   at: number;
-  answer: Promise<ResolvedAddress[]>;
-  addresses: ResolvedAddress[] | null;
+  answer: Promise<readonly ResolvedAddress[]>;
+  addresses: readonly ResolvedAddress[] | null;
 }
 
 export class SsrfGuard {
@@ -157,7 +157,7 @@ export class SsrfGuard {
    * or a name resolved moments ago); undefined when the name must be resolved.
    * Throws ForbiddenAddressError as vet() does.
    */
-  vetNow(url: URL): ResolvedAddress[] | undefined {
+  vetNow(url: URL): readonly ResolvedAddress[] | undefined {
     const host = hostOf(url);
     const literal = literalAddresses(host);
     if (literal) return this.check(host, false, literal);
@@ -167,18 +167,18 @@ export class SsrfGuard {
   }
 
   /** The addresses `url` may be reached at; throws ForbiddenAddressError without connecting when any is internal. */
-  async vet(url: URL): Promise<ResolvedAddress[]> {
+  async vet(url: URL): Promise<readonly ResolvedAddress[]> {
     return this.vetNow(url) ?? this.vetByLookup(url);
   }
 
   /** vet() for a name vetNow() could not answer: looks it up (or joins a lookup under way). */
-  async vetByLookup(url: URL): Promise<ResolvedAddress[]> {
+  async vetByLookup(url: URL): Promise<readonly ResolvedAddress[]> {
     const host = hostOf(url);
     return this.check(host, this.allowList.allowsHost(host), await this.resolve(host));
   }
 
   /** Concurrent lookups of one name share one; failures are not kept. */
-  private resolve(host: string): Promise<ResolvedAddress[]> {
+  private resolve(host: string): Promise<readonly ResolvedAddress[]> {
     const now = Date.now();
     const hit = this.resolved.get(host);
     // A lookup under way is shared; an answer is reused while fresh.
@@ -208,7 +208,7 @@ export class SsrfGuard {
     return answer;
   }
 
-  private check(host: string, hostAllowed: boolean, addresses: ResolvedAddress[]): ResolvedAddress[] {
+  private check(host: string, hostAllowed: boolean, addresses: readonly ResolvedAddress[]): readonly ResolvedAddress[] {
     let own: IPBytes[] | null = null;
     const isOwn = (ip: IPBytes): boolean => (own ??= parsedOwn(this.ownAddresses())).some((o) => ipEqual(o, ip));
     // One bad address refuses the host: a name answering with both a public and a
