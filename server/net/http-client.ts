@@ -3,6 +3,7 @@
 // DNS answer), redirects are followed by hand, and the whole exchange has one
 // deadline and a response size cap.
 
+import {rememberBounded} from '../collections/bounded.js';
 import {Http1Pool, type Http1Request, type Http1Response} from './http1.js';
 import {Deadline, type CancelSignal} from './deadline.js';
 import {RedirectError, ResponseTooLargeError, TimeoutError} from './errors.js';
@@ -132,10 +133,7 @@ export class HttpClient {
   private parse(raw: string): URL {
     const hit = this.urls.get(raw);
     if (hit) return hit;
-    const url = parseHttpURL(raw);
-    if (this.urls.size >= URLS_KEPT) this.urls.delete(this.urls.keys().next().value!);
-    this.urls.set(raw, url);
-    return url;
+    return rememberBounded(this.urls, raw, parseHttpURL(raw), URLS_KEPT);
   }
 }
 

@@ -5,6 +5,7 @@
 
 import {promises as dns} from 'node:dns';
 import {networkInterfaces} from 'node:os';
+import {rememberBounded} from '../collections/bounded.js';
 import {cidrContains, formatIP, internalReason, ipEqual, parseCIDR, parseIP, type CIDR, type IPBytes} from './ip.js';
 
 export interface ResolvedAddress {
@@ -114,16 +115,10 @@ const PARSED_KEPT = 1024;
 const parsedAddresses = new Map<string, IPBytes | null>();
 const literalHosts = new Map<string, readonly ResolvedAddress[] | null>();
 
-function remember<T>(cache: Map<string, T>, key: string, value: T): T {
-  if (cache.size >= PARSED_KEPT) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-  return value;
-}
-
 /** parseIP, for addresses that come back again and again. Callers must not change the bytes. */
 function addressBytes(address: string): IPBytes | null {
   const hit = parsedAddresses.get(address);
-  return hit !== undefined ? hit : remember(parsedAddresses, address, parseIP(address));
+  return hit !== undefined ? hit : rememberBounded(parsedAddresses, address, parseIP(address), PARSED_KEPT);
 }
 
 /** A host that is an IP address as the one address to check, or null for a name. */
@@ -131,7 +126,7 @@ function literalAddresses(host: string): readonly ResolvedAddress[] | null {
   const hit = literalHosts.get(host);
   if (hit !== undefined) return hit;
   const ip = parseIP(host);
-  return remember(literalHosts, host, ip ? [{address: formatIP(ip), family: ip.length === 4 ? 4 : 6}] : null);
+  return rememberBounded(literalHosts, host, ip ? [{address: formatIP(ip), family: ip.length === 4 ? 4 : 6}] : null, PARSED_KEPT);
 }
 
 interface Resolution {
