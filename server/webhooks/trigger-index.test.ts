@@ -4,7 +4,7 @@ import {defaultMatch, type OutgoingHook} from './model.js';
 import {makeHook} from './test-fixtures.js';
 import {RegexRunner} from './safe-regex.js';
 import {fields, firstWord} from './text.js';
-import {TriggerIndex, type PostContext} from './trigger-index.js';
+import {packKey, samePackedKey, TriggerIndex, type PostContext} from './trigger-index.js';
 
 const TEAM = 'team0000000000000000000001';
 const CHAN = 'chan0000000000000000000001';
@@ -286,6 +286,38 @@ describe('trigger index: against a hook-by-hook reference', () => {
     check(50);
   });
 
+  it('words of every length up to past what a slot holds, differing at any one position, ASCII or not', () => {
+    const base = 'abcdefghijklmnopqrstu\u007f';
+    const hooks: OutgoingHook[] = [];
+    for (let len = 1; len <= base.length; len++) {
+      const w = base.slice(0, len);
+      const variants = [w, `${w.slice(0, -1)}\u0080`, `${w.slice(0, -1)}é`, w.toUpperCase()];
+      for (const [k, word] of variants.entries()) {
+        for (const trigger_when of [0, 1] as const) {
+          hooks.push(makeHook({id: `h${len}x${k}w${trigger_when}`, team_id: TEAM, trigger_words: [word], trigger_when}));
+          hooks.push(makeHook({id: `h${len}x${k}w${trigger_when}ci`, team_id: TEAM, trigger_words: [word], trigger_when, match: {mode: 'anywhere', case_insensitive: true}}));
+        }
+      }
+    }
+    const index = new TriggerIndex(new RegexRunner());
+    index.replaceAll(hooks);
+    const texts: string[] = [];
+    for (let len = 1; len <= base.length; len++) {
+      const w = base.slice(0, len);
+      texts.push(w, `${w}z`, w.toUpperCase(), `${w.slice(0, -1)}\u0080`, `${w.slice(0, -1)}é`, `${w.slice(0, -1)}É`);
+      // One character off at each position, by a bit that packing 7 bits a character would keep, and by one it would drop.
+      for (let i = 0; i < len; i++) for (const c of [String.fromCharCode(w.charCodeAt(i) ^ 1), String.fromCharCode(w.charCodeAt(i) | 0x100)]) texts.push(w.slice(0, i) + c + w.slice(i + 1));
+    }
+    let matched = 0;
+    for (const text of texts) {
+      const ctx = post(`${text} and more`);
+      const want = reference(hooks, ctx);
+      matched += want.length;
+      assert.deepEqual(ids(index, ctx), want, text);
+    }
+    assert.ok(matched > texts.length, 'most posts trigger something');
+  });
+
   it('a rebuild from the same hooks matches the same', () => {
     const {randomHook, randomPost} = generator(11);
     const hooks = Array.from({length: 1500}, () => randomHook());
@@ -297,6 +329,42 @@ describe('trigger index: against a hook-by-hook reference', () => {
       const ctx = randomPost();
       assert.deepEqual(ids(b, ctx), ids(a, ctx));
       assert.deepEqual(ids(b, ctx), reference(hooks, ctx));
+    }
+  });
+});
+
+describe('trigger index: keys packed into table slots', () => {
+  // A word is found by its hash first; the packed comparison decides only between
+  // words whose hashes collide, which tests through the index would hardly ever see.
+  const same = (key: string, word: string, pad = ''): boolean => {
+    const slot: unknown[] = new Array(16).fill(0);
+    packKey(key, slot, 8);
+    return samePackedKey(slot, 8, key, pad + word + pad, pad.length, word.length);
+  };
+
+  it('equal exactly when the strings are, for every pair of short words over awkward characters', () => {
+    const units = ['\u0000', '\u0001', '`', 'a', 'b', '\u007f', '\u0080', '\u00ff', '\u0100', 'é', '\ud83d', '\uffff'];
+    const words = [''];
+    for (let len = 1; len <= 3; len++) for (const w of words.filter((x) => x.length === len - 1)) for (const u of units) words.push(w + u);
+    let equal = 0;
+    for (const key of words) for (const word of words) if (same(key, word)) equal++;
+    assert.equal(equal, words.length);
+    for (const key of words) assert.ok(same(key, key, 'xy'), JSON.stringify(key));
+  });
+
+  it('equal exactly when the strings are, for long words differing anywhere by any bit', () => {
+    const r = rng(5);
+    const units = [0x00, 0x01, 0x40, 0x60, 0x61, 0x7f, 0x80, 0xff, 0x100, 0x4000, 0xffff];
+    for (let n = 0; n < 4000; n++) {
+      const len = 1 + Math.floor(r() * 24);
+      const key = Array.from({length: len}, () => String.fromCharCode(units[Math.floor(r() * units.length)]!)).join('');
+      assert.ok(same(key, key, 'é'), JSON.stringify(key));
+      const i = Math.floor(r() * len);
+      const changed = key.charCodeAt(i) ^ (1 << Math.floor(r() * 16));
+      const word = key.slice(0, i) + String.fromCharCode(changed) + key.slice(i + 1);
+      assert.equal(same(key, word), false, JSON.stringify([key, word]));
+      assert.equal(same(key, key.slice(0, -1)), false);
+      assert.equal(same(key, `${key}a`), false);
     }
   });
 });

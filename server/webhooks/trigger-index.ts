@@ -161,6 +161,8 @@ function hashOf(key: string): number {
 /** The compact record of one hook. Hot fields first: matching reads them for every candidate. */
 class Rec implements IndexedHook {
   readonly flags: number;
+  /** idHash of channel_id, 0 without a channel: a post elsewhere is told apart without reading the id (a cache miss in a big index). */
+  readonly channelHash: number;
   /** The last match() that looked at this hook, so a hook found twice in one post counts once. */
   seen = 0;
   readonly channel_id: string;
@@ -173,6 +175,7 @@ class Rec implements IndexedHook {
 
   constructor(id: string, teamId: string, channelId: string, creatorId: string, words: readonly string[], keys: readonly string[], flags: number) {
     this.flags = flags;
+    this.channelHash = channelId === '' ? 0 : idHash(channelId);
     this.channel_id = channelId;
     this.team_id = teamId;
     this.keys = keys;
@@ -248,18 +251,65 @@ function fileByScope(map: Map<string, Rec[]>, rec: Rec): void {
 
 type Posting = Rec | Group;
 
+/** Slot layout of a WordTable: hash, key, posting, key length (+ LONG), then the key itself packed. */
+const STRIDE = 8;
+const PACKED = 4;
+/** Keys of ASCII characters up to this long are kept inside their slot, 7 bits a character, 4 to a small integer. */
+const INLINE_MAX = 4 * (STRIDE - PACKED);
+/** Added to the length of a key that is not kept inline (longer, or not ASCII): it is compared as a string. */
+const LONG = 1 << 16;
+
+/** The packed characters [4j, 4j + 4) of s[start, start + len), or -1 if one of them is not ASCII. */
+function packedAt(s: string, start: number, len: number, j: number): number {
+  let w = 0;
+  const stop = Math.min(4 * j + 4, len);
+  for (let i = 4 * j, shift = 0; i < stop; i++, shift += 7) {
+    const c = s.charCodeAt(start + i);
+    if (c > 127) return -1;
+    w |= c << shift;
+  }
+  return w;
+}
+
+/**
+ * Writes a key's length and packed form into slot[at + 3 .. at + STRIDE): the
+ * key inline when it is short and ASCII, else its length + LONG and zeros.
+ */
+export function packKey(key: string, slot: unknown[], at: number): void {
+  let inline = key.length <= INLINE_MAX;
+  for (let j = 0; j < STRIDE - PACKED; j++) {
+    const w = inline && 4 * j < key.length ? packedAt(key, 0, key.length, j) : 0;
+    if (w < 0) inline = false;
+    slot[at + PACKED + j] = w < 0 ? 0 : w;
+  }
+  slot[at + 3] = inline ? key.length : key.length + LONG;
+}
+
+/** Whether s[start, start + len) is the key packed at slot[at] by packKey (`key` is that key, for long ones). */
+export function samePackedKey(slot: readonly unknown[], at: number, key: string, s: string, start: number, len: number): boolean {
+  const info = slot[at + 3] as number;
+  if (info === len) {
+    for (let j = 0; 4 * j < len; j++) if (packedAt(s, start, len, j) !== slot[at + PACKED + j]) return false;
+    return true;
+  }
+  return info === len + LONG && s.startsWith(key, start);
+}
+
 /**
  * Keys → hooks: open addressing, linear probing, Robin Hood placement (a key
  * never sits further from its home slot than the key it passed), so a lookup
- * for an absent word stops after a slot or two. Slot i is slots[3i .. 3i + 2]:
- * the key's hash (0: free), the key and its posting, side by side so that a
- * probe reads one cache line. In front of them, `summary` has one bit set per
+ * for an absent word stops after a slot or two. Slot i is slots[8i .. 8i + 7]:
+ * the key's hash (0: free), the key, its posting, the key's length, and the key
+ * again, packed into small integers when it is short and ASCII, as trigger words
+ * mostly are. A probe then checks the word against the slot alone: in a big
+ * table, reading the key string as well costs a cache miss per hit, about as
+ * much as the slot itself. In front of the slots, `summary` has one bit set per
  * key hash, 8 bits per slot: most absent words (and most prefix lengths of a
  * word) are turned away by an array small enough to stay in cache, where the
  * slots of a big table are not.
  */
 class WordTable {
-  private slots: (number | string | Posting)[] = new Array<number>(3 * 16).fill(0);
+  private slots: (number | string | Posting)[] = new Array<number>(STRIDE * 16).fill(0);
   private mask = 15;
   private summary = new Int32Array(4);
   private summaryShift = 25;
@@ -285,14 +335,12 @@ class WordTable {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = hash & mask, d = 0; ; i = (i + 1) & mask, d++) {
-      const h = slots[3 * i] as number;
+      const b = STRIDE * i;
+      const h = slots[b] as number;
       if (h === 0 || ((i - h) & mask) < d) return undefined;
-      if (h === hash) {
-        const key = slots[3 * i + 1] as string;
-        if (key.length === len && s.startsWith(key, start)) {
-          this.hitKey = key;
-          return slots[3 * i + 2] as Posting;
-        }
+      if (h === hash && samePackedKey(slots, b, slots[b + 1] as string, s, start, len)) {
+        this.hitKey = slots[b + 1] as string;
+        return slots[b + 2] as Posting;
       }
     }
   }
@@ -301,9 +349,9 @@ class WordTable {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = hash & mask, d = 0; ; i = (i + 1) & mask, d++) {
-      const h = slots[3 * i] as number;
+      const h = slots[STRIDE * i] as number;
       if (h === 0 || ((i - h) & mask) < d) return -1;
-      if (h === hash && slots[3 * i + 1] === key) return i;
+      if (h === hash && slots[STRIDE * i + 1] === key) return i;
     }
   }
 
@@ -311,9 +359,9 @@ class WordTable {
     const hash = hashOf(key);
     const at = this.slotOf(hash, key);
     if (at >= 0) {
-      const p = this.slots[3 * at + 2] as Posting;
+      const p = this.slots[STRIDE * at + 2] as Posting;
       if (p instanceof Group) p.add(rec);
-      else if (p !== rec) this.slots[3 * at + 2] = new Group(p, rec);
+      else if (p !== rec) this.slots[STRIDE * at + 2] = new Group(p, rec);
       return;
     }
     if ((this.count + 1) * 10 > (this.mask + 1) * 7) this.resize((this.mask + 1) * 2);
@@ -331,10 +379,10 @@ class WordTable {
   remove(key: string, rec: Rec): void {
     const at = this.slotOf(hashOf(key), key);
     if (at < 0) return;
-    const p = this.slots[3 * at + 2] as Posting;
+    const p = this.slots[STRIDE * at + 2] as Posting;
     if (p instanceof Group) {
       p.remove(rec);
-      if (p.recs.length === 1) this.slots[3 * at + 2] = p.recs[0]!;
+      if (p.recs.length === 1) this.slots[STRIDE * at + 2] = p.recs[0]!;
       return;
     }
     if (p !== rec) return;
@@ -361,28 +409,40 @@ class WordTable {
     this.summaryShift = 32 - Math.log2(capacity * 8);
     this.stale = 0;
     const slots = this.slots;
-    for (let i = 0; i < slots.length; i += 3) if (slots[i] !== 0) this.mark(slots[i] as number);
+    for (let i = 0; i < slots.length; i += STRIDE) if (slots[i] !== 0) this.mark(slots[i] as number);
+  }
+
+  /** Writes a key into slot i: its hash, the key, its posting, and its length and packed characters. */
+  private write(i: number, hash: number, key: string, posting: Posting): void {
+    const slots = this.slots;
+    const b = STRIDE * i;
+    slots[b] = hash;
+    slots[b + 1] = key;
+    slots[b + 2] = posting;
+    packKey(key, slots, b);
+  }
+
+  /** Moves slot j's contents to slot i. */
+  private move(i: number, j: number): void {
+    const slots = this.slots;
+    for (let k = 0; k < STRIDE; k++) slots[STRIDE * i + k] = slots[STRIDE * j + k]!;
   }
 
   private put(hash: number, key: string, posting: Posting): void {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = hash & mask, d = 0; ; i = (i + 1) & mask, d++) {
-      const h = slots[3 * i] as number;
+      const h = slots[STRIDE * i] as number;
       if (h === 0) {
-        slots[3 * i] = hash;
-        slots[3 * i + 1] = key;
-        slots[3 * i + 2] = posting;
+        this.write(i, hash, key, posting);
         return;
       }
       const theirs = (i - h) & mask;
       if (theirs < d) {
         // This key is further from home than the one here: it takes the slot, and the other one moves on.
-        const k = slots[3 * i + 1] as string;
-        const p = slots[3 * i + 2] as Posting;
-        slots[3 * i] = hash;
-        slots[3 * i + 1] = key;
-        slots[3 * i + 2] = posting;
+        const k = slots[STRIDE * i + 1] as string;
+        const p = slots[STRIDE * i + 2] as Posting;
+        this.write(i, hash, key, posting);
         hash = h;
         key = k;
         posting = p;
@@ -397,23 +457,19 @@ class WordTable {
     const mask = this.mask;
     for (;;) {
       const j = (i + 1) & mask;
-      const h = slots[3 * j] as number;
+      const h = slots[STRIDE * j] as number;
       if (h === 0 || ((j - h) & mask) === 0) break;
-      slots[3 * i] = h;
-      slots[3 * i + 1] = slots[3 * j + 1]!;
-      slots[3 * i + 2] = slots[3 * j + 2]!;
+      this.move(i, j);
       i = j;
     }
-    slots[3 * i] = 0;
-    slots[3 * i + 1] = 0;
-    slots[3 * i + 2] = 0;
+    for (let k = 0; k < STRIDE; k++) slots[STRIDE * i + k] = 0;
   }
 
   private resize(capacity: number): void {
     const old = this.slots;
-    this.slots = new Array<number>(3 * capacity).fill(0);
+    this.slots = new Array<number>(STRIDE * capacity).fill(0);
     this.mask = capacity - 1;
-    for (let i = 0; i < old.length; i += 3) if (old[i] !== 0) this.put(old[i] as number, old[i + 1] as string, old[i + 2] as Posting);
+    for (let i = 0; i < old.length; i += STRIDE) if (old[i] !== 0) this.put(old[i] as number, old[i + 1] as string, old[i + 2] as Posting);
     this.summarize();
   }
 }
@@ -706,6 +762,7 @@ export class TriggerIndex {
   private dm = false;
   private teamId = '';
   private channelId = '';
+  private channelHash = 0;
   private readonly foundRecs: Rec[] = [];
   private readonly foundWords: string[] = [];
 
@@ -722,10 +779,11 @@ export class TriggerIndex {
     this.dm = post.channelType === 'D' || post.channelType === 'G';
     this.teamId = post.teamId;
     this.channelId = post.channelId;
+    this.channelHash = idHash(post.channelId);
     this.mask = eventBit(post.event) | typeBit(post.channelType);
     const text = post.text;
 
-    if (!this.dm && s.channelOnly.size > 0 && s.channelOnlyBuckets[idHash(post.channelId) & (CHANNEL_BUCKETS - 1)]! > 0) {
+    if (!this.dm && s.channelOnly.size > 0 && s.channelOnlyBuckets[this.channelHash & (CHANNEL_BUCKETS - 1)]! > 0) {
       const list = s.channelOnly.get(post.teamId)?.get(post.channelId);
       if (list) {
         this.lastExamined += list.length / 2;
@@ -817,8 +875,8 @@ export class TriggerIndex {
     const f = rec.flags;
     if (this.dm) {
       if ((f & IN_DM) === 0) return false;
-    } else if (rec.channel_id !== '') {
-      if (rec.channel_id !== this.channelId || rec.team_id !== this.teamId) return false;
+    } else if (rec.channelHash !== 0) {
+      if (rec.channelHash !== this.channelHash || rec.channel_id !== this.channelId || rec.team_id !== this.teamId) return false;
     } else if ((f & IN_TEAM) === 0 || rec.team_id !== this.teamId) return false;
     this.lastExamined++;
     if (rec.seen === this.epoch) return false;
