@@ -391,6 +391,15 @@ describe('trigger index: compact records and big groups', () => {
     assert.deepEqual(matchNames(index, post('de')), ['short:d']);
   });
 
+  it('prefixes of one hook that start one another: the first listed that the word starts with is reported', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    index.upsert(hook({display_name: 'longFirst', trigger_words: ['depl', 'de'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'shortFirst', trigger_words: ['de', 'depl'], trigger_when: 1}));
+    index.upsert(hook({display_name: 'apart', trigger_words: ['dx', 'depl'], trigger_when: 1}));
+    assert.deepEqual(matchNames(index, post('deploy')), ['apart:depl', 'longFirst:depl', 'shortFirst:de']);
+    assert.deepEqual(matchNames(index, post('dep')), ['longFirst:de', 'shortFirst:de']);
+  });
+
   it('a word shared by many hooks in many channels: a post looks only at its own channel and team', () => {
     const index = new TriggerIndex(new RegexRunner());
     const chan = (i: number): string => `chan${String(i).padStart(22, '0')}`;

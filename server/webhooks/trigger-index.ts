@@ -77,6 +77,13 @@ const PREFIX = 1 << 7;
 const IN_TEAM = 1 << 8;
 /** A hook without a channel that watches direct or group messages (of any team). */
 const IN_DM = 1 << 9;
+/**
+ * A prefix hook one of whose keys starts another of its keys: a word can then
+ * start with both, and the word to report is the first listed that it starts
+ * with, which takes reading the hook's words. Without it, the key found is the
+ * only one of the hook's that the word starts with.
+ */
+const CHAIN = 1 << 13;
 /** A bit no hook has: posts with an event or channel type no hook can ask for. */
 const NEVER = 1 << 30;
 
@@ -586,6 +593,7 @@ class IndexState {
     const ci = kind === Kind.FirstCI || kind === Kind.AnyCI;
     const lowered = ci ? words.map((w) => w.toLowerCase()) : words;
     const keys = sameList(lowered, words) ? words : lowered;
+    if (flags & PREFIX && keys.some((k, i) => k !== '' && keys.some((o, j) => j !== i && o !== k && o.startsWith(k)))) flags |= CHAIN;
     const rec = new Rec(hook.id, this.intern(hook.team_id), this.intern(hook.channel_id), this.intern(hook.creator_id), words, keys, flags);
     this.recs.set(rec.id, rec);
     if (kind === Kind.Channel) {
@@ -846,7 +854,8 @@ export class TriggerIndex {
       i++;
       if (i <= upto && prefix!.lengths[i]! > 0) {
         const p = prefix!.find(finish(h), s, start, i);
-        if (p !== undefined) this.collect(p, s, start, len, true, null);
+        // Case-sensitive keys are the words themselves: the key found is the word to report, unless the hook's keys chain.
+        if (p !== undefined) this.collect(p, s, start, len, true, v.folded ? null : prefix!.hitKey);
       }
     }
     if (exact !== null) {
@@ -856,18 +865,18 @@ export class TriggerIndex {
     }
   }
 
-  /** `word`: the trigger to report when the key tells it, else null (found from each hook's list). */
+  /** `word`: the trigger to report when the key tells it (for a hook whose keys do not chain), else null (found from each hook's list). */
   private collect(p: Posting, s: string, start: number, len: number, prefix: boolean, word: string | null): void {
     if (p instanceof Rec) {
-      if (this.accept(p)) this.found(p, word ?? wordOf(p, s, start, len, prefix));
+      if (this.accept(p)) this.found(p, word !== null && (p.flags & CHAIN) === 0 ? word : wordOf(p, s, start, len, prefix));
       return;
     }
     if (p.byScope === null) {
-      for (const rec of p.recs) if (this.accept(rec)) this.found(rec, word ?? wordOf(rec, s, start, len, prefix));
+      for (const rec of p.recs) if (this.accept(rec)) this.found(rec, word !== null && (rec.flags & CHAIN) === 0 ? word : wordOf(rec, s, start, len, prefix));
       return;
     }
     const lists = this.dm ? [p.byScope.get('')] : [p.byScope.get(this.channelId), p.byScope.get(this.teamId)];
-    for (const list of lists) if (list) for (const rec of list) if (this.accept(rec)) this.found(rec, word ?? wordOf(rec, s, start, len, prefix));
+    for (const list of lists) if (list) for (const rec of list) if (this.accept(rec)) this.found(rec, word !== null && (rec.flags & CHAIN) === 0 ? word : wordOf(rec, s, start, len, prefix));
   }
 
   /** Whether a hook filed under the post's word or channel takes this post: its scope, its event and channel types, and not already found. */
