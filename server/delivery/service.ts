@@ -13,7 +13,7 @@
 
 import {isUtf8} from 'node:buffer';
 import {AppError, type PluginAPI} from '../mattermost/api.js';
-import {DeliveryLog, DeliveryNotFoundError, type CreateInput, type LogOptions, type StoredDelivery} from './log.js';
+import {DeliveryLog, DeliveryNotFoundError, type AttemptUpdate, type CreateInput, type LogOptions, type StoredDelivery} from './log.js';
 import {FailureTracker, type OnDisable} from './notify.js';
 import {DurableQueue, type HandlerResult, type QueueOptions, type QueueRecord} from './queue.js';
 import {redactUrl} from './redact.js';
@@ -224,10 +224,12 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     }
     const at = now();
     const response = result ? {status: result.status, headers: result.headers, body: result.body, latencyMs: result.latencyMs} : undefined;
-    const common = {attempt: number, at, requestHeaders: req.headers, ...(response ? {response} : {})};
+    // One literal with every field, absent ones undefined: an object spread followed by more
+    // fields gives each attempt a map of its own in V8, and the log's code would see a new shape every time.
+    const update = (status: AttemptUpdate['status'], error?: string, nextAttemptAt?: number): AttemptUpdate => ({status, attempt: number, at, requestHeaders: req.headers, response, error, nextAttemptAt});
 
     if (verdict.kind === 'success') {
-      await log.recordAttempt(rec.id, {...common, status: 'succeeded'}, rebuild);
+      await log.recordAttempt(rec.id, update('succeeded'), rebuild);
       const job = toJob(p, hook, body);
       return {
         kind: 'done',
@@ -242,11 +244,11 @@ export function createDurableDeliveryService<H extends DeliveryHook = DeliveryHo
     const maxAttempts = p.max_attempts ?? effectiveMaxAttempts(hook.max_attempts);
     if (verdict.kind === 'retry' && number < maxAttempts) {
       const due = at + retryDelay(verdict, number, policy);
-      await log.recordAttempt(rec.id, {...common, status: 'retrying', error: verdict.reason, nextAttemptAt: due}, rebuild);
+      await log.recordAttempt(rec.id, update('retrying', verdict.reason, due), rebuild);
       return {kind: 'retry', due};
     }
     const error = maxAttempts > 1 && verdict.kind === 'retry' ? `${verdict.reason} (gave up after ${number} attempts)` : verdict.reason;
-    await log.recordAttempt(rec.id, {...common, status: 'failed', error}, rebuild);
+    await log.recordAttempt(rec.id, update('failed', error), rebuild);
     return {
       kind: 'done',
       after: async () => {
