@@ -258,13 +258,11 @@ function fileByScope(map: Map<string, Rec[]>, rec: Rec): void {
 
 type Posting = Rec | Group;
 
-/** Slot layout of a WordTable: hash, key, posting, key length (+ LONG), then the key itself packed. */
+/** Slot layout of a WordTable: hash, key, posting, key length (negated for a key not kept inline), then the key itself packed. */
 const STRIDE = 8;
 const PACKED = 4;
 /** Keys of ASCII characters up to this long are kept inside their slot, 7 bits a character, 4 to a small integer. */
 const INLINE_MAX = 4 * (STRIDE - PACKED);
-/** Added to the length of a key that is not kept inline (longer, or not ASCII): it is compared as a string. */
-const LONG = 1 << 16;
 
 /** The packed characters [4j, 4j + 4) of s[start, start + len), or -1 if one of them is not ASCII. */
 function packedAt(s: string, start: number, len: number, j: number): number {
@@ -280,7 +278,8 @@ function packedAt(s: string, start: number, len: number, j: number): number {
 
 /**
  * Writes a key's length and packed form into slot[at + 3 .. at + STRIDE): the
- * key inline when it is short and ASCII, else its length + LONG and zeros.
+ * key inline when it is short and ASCII, else -(length + 1) and zeros (it is then
+ * compared as a string).
  */
 export function packKey(key: string, slot: unknown[], at: number): void {
   let inline = key.length <= INLINE_MAX;
@@ -289,7 +288,7 @@ export function packKey(key: string, slot: unknown[], at: number): void {
     if (w < 0) inline = false;
     slot[at + PACKED + j] = w < 0 ? 0 : w;
   }
-  slot[at + 3] = inline ? key.length : key.length + LONG;
+  slot[at + 3] = inline ? key.length : -key.length - 1;
 }
 
 /** Whether s[start, start + len) is the key packed at slot[at] by packKey (`key` is that key, for long ones). */
@@ -299,7 +298,7 @@ export function samePackedKey(slot: readonly unknown[], at: number, key: string,
     for (let j = 0; 4 * j < len; j++) if (packedAt(s, start, len, j) !== slot[at + PACKED + j]) return false;
     return true;
   }
-  return info === len + LONG && s.startsWith(key, start);
+  return info === -len - 1 && s.startsWith(key, start);
 }
 
 /**
