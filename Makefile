@@ -3,7 +3,7 @@ PLUGIN_ID := hookbridge
 PLUGIN_VERSION := $(shell node -p "require('./plugin.json').version")
 NPM ?= npm
 
-.PHONY: all deps webapp-deps test unit conformance webapp-test check-style dist deploy sandbox bench clean
+.PHONY: all deps webapp-deps webapp-bundle test unit conformance webapp-test check-style dist deploy sandbox bench clean
 
 all: check-style test dist
 
@@ -19,8 +19,15 @@ webapp/node_modules: webapp/package.json webapp/package-lock.json
 
 webapp-deps: webapp/node_modules
 
-## Every test: webapp (jest), unit, end-to-end and Go conformance (installs Go from Debian when missing).
-test: deps webapp-deps
+## The webapp bundle (webapp/dist/main.js), rebuilt when its sources are newer.
+webapp-bundle: webapp-deps
+	@if [ ! -f webapp/dist/main.js ] || [ -n "$$(find webapp/src webapp/package.json -newer webapp/dist/main.js -print -quit)" ]; then \
+		cd webapp && $(NPM) run build; \
+	fi
+
+## Every test: webapp (jest), unit, end-to-end and Go conformance (installs Go from Debian when missing);
+## the webapp bundle is built first, as the sandbox's tests load it.
+test: deps webapp-bundle
 	sh test/conformance/build.sh
 	sh build/ensure-chromium.sh >/dev/null
 	cd webapp && $(NPM) run test-ci
@@ -51,10 +58,7 @@ deploy: dist
 ## The sandbox: a local stand-in for Mattermost that runs the plugin executable over
 ## the real plugin protocol, with a page at http://localhost:8065 (PORT, SANDBOX_DATA,
 ## SANDBOX_PLUGIN change the port, the data folder and the executable). Local use only.
-sandbox: deps webapp-deps
-	@if [ ! -f webapp/dist/main.js ] || [ -n "$$(find webapp/src webapp/package.json -newer webapp/dist/main.js -print -quit)" ]; then \
-		cd webapp && $(NPM) run build; \
-	fi
+sandbox: deps webapp-bundle
 	node --import tsx sandbox/build.ts
 	node --import tsx sandbox/server.ts
 
