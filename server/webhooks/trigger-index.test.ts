@@ -286,8 +286,8 @@ describe('trigger index: against a hook-by-hook reference', () => {
     check(50);
   });
 
-  it('words of every length up to past what a slot holds, differing at any one position, ASCII or not', () => {
-    const base = 'abcdefghijklmnopqrstu\u007f';
+  it('words of every length up to well past what a slot holds, differing at any one position, ASCII or not', () => {
+    const base = 'abcdefghijklmnopqrstuvwxyz0123456789!?\u007f';
     const hooks: OutgoingHook[] = [];
     for (let len = 1; len <= base.length; len++) {
       const w = base.slice(0, len);
