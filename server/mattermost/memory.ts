@@ -201,7 +201,12 @@ export class MemoryMattermost implements PluginAPI {
       if (root.RootId) throw new AppError({id: 'api.post.create_post.root_id.app_error', message: 'Invalid RootId parameter', statusCode: 400, where: 'CreatePost'});
     }
     const at = this.now();
-    const stored: Post = copyOf({...post, Id: newId(), CreateAt: at, UpdateAt: at, Props: post.Props ?? {}});
+    // Fields set on the copy, not spread into a literal: {...post, Id, …} gives V8 new maps for every post.
+    const stored: Post = copyOf(post);
+    stored.Id = newId();
+    stored.CreateAt = at;
+    stored.UpdateAt = at;
+    stored.Props ??= {};
     this.posts.set(stored.Id!, stored);
     const ch = this.channels.get(stored.ChannelId!)!;
     ch.LastPostAt = at;
