@@ -601,7 +601,7 @@ class IndexState {
       const list = team.get(rec.channel_id);
       if (list) list.push(rec, flags);
       else team.set(rec.channel_id, [rec, flags]);
-      this.channelOnlyBuckets[idHash(rec.channel_id) & (CHANNEL_BUCKETS - 1)]!++;
+      this.channelOnlyBuckets[rec.channelHash & (CHANNEL_BUCKETS - 1)]!++;
     } else if (kind === Kind.Regex) this.fileRegex({id: rec.id, re: re!, rec, pattern: hook.match.pattern!});
     else {
       // An empty trigger word never matches (posts are split on whitespace into non-empty words).
@@ -624,7 +624,7 @@ class IndexState {
       if (at >= 0) list!.splice(at, 2);
       if (list?.length === 0) team!.delete(rec.channel_id);
       if (team?.size === 0) this.channelOnly.delete(rec.team_id);
-      this.channelOnlyBuckets[idHash(rec.channel_id) & (CHANNEL_BUCKETS - 1)]!--;
+      this.channelOnlyBuckets[rec.channelHash & (CHANNEL_BUCKETS - 1)]!--;
     } else if (kind === Kind.Regex) this.unfileRegex(rec);
     else {
       const prefix = (rec.flags & PREFIX) !== 0;
