@@ -867,15 +867,15 @@ export class TriggerIndex {
   /** `word`: the trigger to report when the key tells it (for a hook whose keys do not chain), else null (found from each hook's list). */
   private collect(p: Posting, s: string, start: number, len: number, prefix: boolean, word: string | null): void {
     if (p instanceof Rec) {
-      if (this.accept(p)) this.found(p, word !== null && (p.flags & CHAIN) === 0 ? word : wordOf(p, s, start, len, prefix));
+      if (this.accept(p)) this.found(p, wordOf(p, word, s, start, len, prefix));
       return;
     }
     if (p.byScope === null) {
-      for (const rec of p.recs) if (this.accept(rec)) this.found(rec, word !== null && (rec.flags & CHAIN) === 0 ? word : wordOf(rec, s, start, len, prefix));
+      for (const rec of p.recs) if (this.accept(rec)) this.found(rec, wordOf(rec, word, s, start, len, prefix));
       return;
     }
     const lists = this.dm ? [p.byScope.get('')] : [p.byScope.get(this.channelId), p.byScope.get(this.teamId)];
-    for (const list of lists) if (list) for (const rec of list) if (this.accept(rec)) this.found(rec, word !== null && (rec.flags & CHAIN) === 0 ? word : wordOf(rec, s, start, len, prefix));
+    for (const list of lists) if (list) for (const rec of list) if (this.accept(rec)) this.found(rec, wordOf(rec, word, s, start, len, prefix));
   }
 
   /** Whether a hook filed under the post's word or channel takes this post: its scope, its event and channel types, and not already found. */
@@ -988,8 +988,13 @@ export class TriggerIndex {
   }
 }
 
-/** The trigger reported for a hook found under s[start, start + len): the first listed that matches (keys hold them as looked up). */
-function wordOf(rec: Rec, s: string, start: number, len: number, prefix: boolean): string {
+/**
+ * The trigger reported for a hook found under s[start, start + len): `known`
+ * when the key found tells it and the hook's keys do not chain, else the first
+ * listed that matches (keys hold them as looked up).
+ */
+function wordOf(rec: Rec, known: string | null, s: string, start: number, len: number, prefix: boolean): string {
+  if (known !== null && (rec.flags & CHAIN) === 0) return known;
   const keys = rec.keys;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
