@@ -269,6 +269,27 @@ describe('gob encoder', () => {
     assert.deepEqual([...d.values()], [{A: 1}, {A: 2}, {A: 3}]);
   });
 
+  it('checks every field kind of a struct and names the path to the field that failed', () => {
+    const inner = t.struct('Inner', {Deep: t.slice(t.string)});
+    const outer = t.struct('Outer', {B: t.bool, I: t.int, U: t.uint, F: t.float, S: t.string, Y: t.bytes, L: t.slice(inner), N: inner});
+    const wrong: [string, Record<string, unknown>, RegExp][] = [
+      ['bool', {B: 1}, /want bool, got number \(at B\)/],
+      ['int', {I: '5'}, /want int, got string \(at I\)/],
+      ['uint', {U: true}, /want uint, got boolean \(at U\)/],
+      ['float', {F: 1n}, /want float, got bigint \(at F\)/],
+      ['string', {S: 5}, /want string, got number \(at S\)/],
+      ['bytes', {Y: [1, 2]}, /want \[\]byte, got Array \(at Y\)/],
+      ['slice', {L: 'ab'}, /want slice, got string \(at L\)/],
+      ['nested element', {L: [{Deep: ['ok', 7]}]}, /want string, got number \(at L\.Deep\)/],
+      ['nil element', {L: [null]}, /nil element \(at L\)/],
+      ['nested struct', {N: 'x'}, /want an object for struct Inner, got string \(at N\)/],
+    ];
+    for (const [what, value, message] of wrong) assert.throws(() => new Encoder().encode(value, outer), message, what);
+    // Zero values of every kind are left out, whatever their JS spelling.
+    assert.deepEqual(decodeAll(new Encoder().encode({B: false, I: 0n, U: 0, F: -0, S: '', Y: new Uint8Array(0), L: [], N: null}, outer)), [{}]);
+    assert.deepEqual(decodeAll(new Encoder().encode({I: -1n, U: 2n ** 64n - 1n, F: Number.NaN, N: {Deep: ['', 'x']}}, outer)), [{I: -1, U: 2n ** 64n - 1n, F: Number.NaN, N: {Deep: ['', 'x']}}]);
+  });
+
   it('refuses values it cannot represent', () => {
     assert.throws(() => new Encoder().encode({x: () => 1}, t.map(t.string, t.interface)), GobError);
     assert.throws(() => new Encoder().encode([null], t.slice(t.struct('S', {A: t.int}))), /nil element/);
