@@ -3,35 +3,14 @@ import {createHash} from 'node:crypto';
 import {PassThrough, Readable} from 'node:stream';
 import {describe, it} from 'node:test';
 import {collect, pattern, socketPair} from '../../test/support/net.js';
-import {putVarint} from '../../server/mattermost/http.js';
+import {putVarint} from '../../server/mattermost/varint.js';
 import {YamuxSession, type YamuxStream} from '../../server/wire/yamux/index.js';
-import {decodeVarint, encodeVarint, readVarint, serveIOReader} from './io-rpc.js';
+import {readVarint, serveIOReader} from './io-rpc.js';
 
 describe('io_rpc varints', () => {
-  it('decodes Go binary.PutVarint bytes (zig-zag)', () => {
-    // Measured with Go: 1 → 02, 4096 → 80 40, 32768 → 80 80 04.
-    assert.deepEqual(decodeVarint(Uint8Array.from([0x02])), {value: 1n, length: 1});
-    assert.deepEqual(decodeVarint(Uint8Array.from([0x80, 0x40])), {value: 4096n, length: 2});
-    assert.deepEqual(decodeVarint(Uint8Array.from([0x80, 0x80, 0x04, 0xff])), {value: 32768n, length: 3});
-    assert.deepEqual(decodeVarint(Uint8Array.from([0x01])), {value: -1n, length: 1});
-    assert.deepEqual(decodeVarint(Uint8Array.from([0x00])), {value: 0n, length: 1});
-  });
-
-  it('round-trips with the plugin side encoder, up to 64-bit values', () => {
-    for (const n of [0n, 1n, -1n, 63n, 64n, -65n, 300n, 1n << 40n, (1n << 62n) - 1n, -(1n << 63n)]) {
-      assert.deepEqual(encodeVarint(n), putVarint(n));
-      assert.deepEqual(decodeVarint(encodeVarint(n)), {value: n, length: encodeVarint(n).length});
-    }
-  });
-
-  it('asks for more bytes on a truncated varint and refuses one longer than 10 bytes', () => {
-    assert.equal(decodeVarint(Uint8Array.from([0x80, 0x80])), null);
-    assert.throws(() => decodeVarint(new Uint8Array(11).fill(0x80)), /overflows/);
-  });
-
   it('reads a varint split across chunks and leaves what follows in the stream', async () => {
     const s = new PassThrough();
-    const bytes = Buffer.concat([encodeVarint(1n << 40n), Buffer.from('rest')]);
+    const bytes = Buffer.concat([putVarint(1n << 40n), Buffer.from('rest')]);
     s.write(bytes.subarray(0, 2));
     setTimeout(() => s.end(bytes.subarray(2)), 5);
     assert.equal(await readVarint(s), 1n << 40n);
@@ -52,7 +31,7 @@ describe('serveIOReader', () => {
       const body = pattern(bodySize, 7);
       const serving = serveIOReader(Readable.from([body.subarray(0, bodySize / 2), body.subarray(bodySize / 2)], {objectMode: false}), a);
       const received = collect(b);
-      for (const r of requests) b.write(encodeVarint(r));
+      for (const r of requests) b.write(putVarint(r));
       const [served, got] = await Promise.all([serving, received]);
       assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(body.subarray(0, got.length)).digest('hex'));
       return {received: got, served};
@@ -97,7 +76,7 @@ describe('serveIOReader', () => {
         }),
       );
       const ended = new Promise<void>((resolve) => pluginSide.on('end', resolve));
-      pluginSide.write(encodeVarint(BigInt(body.length)));
+      pluginSide.write(putVarint(BigInt(body.length)));
       await all;
       assert.ok(Buffer.concat(chunks).equals(body));
       pluginSide.end();

@@ -4,37 +4,7 @@
 // n could be copied the stream is closed: that FIN is the plugin's EOF.
 
 import type {Duplex, Readable, Writable} from 'node:stream';
-
-const MAX_VARINT_BYTES = 10;
-
-/** Decodes Go's binary.Varint (zig-zag) from bytes; null when more bytes are needed. */
-export function decodeVarint(bytes: Uint8Array): {value: bigint; length: number} | null {
-  let u = 0n;
-  let shift = 0n;
-  for (let i = 0; i < bytes.length && i < MAX_VARINT_BYTES; i++) {
-    const b = bytes[i]!;
-    u |= BigInt(b & 0x7f) << shift;
-    if (b < 0x80) {
-      const value = u & 1n ? -(u >> 1n) - 1n : u >> 1n;
-      return {value, length: i + 1};
-    }
-    shift += 7n;
-  }
-  if (bytes.length >= MAX_VARINT_BYTES) throw new Error('varint overflows a 64-bit integer');
-  return null;
-}
-
-/** Go's binary.PutVarint. */
-export function encodeVarint(n: bigint): Buffer {
-  let u = n < 0n ? ((-n - 1n) << 1n) | 1n : n << 1n;
-  const out: number[] = [];
-  while (u >= 0x80n) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-  return Buffer.from(out);
-}
+import {decodeVarint, MAX_VARINT_BYTES} from '../../server/mattermost/varint.js';
 
 /**
  * Up to `max` bytes from a byte stream, or null at its end (or when it fails or

@@ -15,6 +15,7 @@ import {Readable, type Duplex} from 'node:stream';
 import {GoMarshaled, t} from '../wire/gob/index.js';
 import type {RpcClient} from '../wire/netrpc/index.js';
 import type {Context} from './model.js';
+import {putVarint} from './varint.js';
 
 export type HeaderMap = Record<string, string[]>;
 
@@ -82,18 +83,6 @@ export function canonicalHeaderKey(name: string): string {
   // The same few names come up again and again; a bounded memo saves the string work.
   if (canonicalKeys.size < 1000) canonicalKeys.set(name, key);
   return key;
-}
-
-/** binary.PutVarint: zig-zag then base-128 little-endian. */
-export function putVarint(n: bigint): Buffer {
-  let u = n < 0n ? ((-n - 1n) << 1n) | 1n : n << 1n;
-  const out: number[] = [];
-  while (u >= 0x80n) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-  return Buffer.from(out);
 }
 
 const urlDecoder = new TextDecoder();
