@@ -118,6 +118,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
       const cpu = `CPU ms/request: host ${medianOf(ours.cpu.host!).toFixed(3)} + plugin ${medianOf(ours.cpu.plugin!).toFixed(3)} (bare server ${medianOf(base.cpu.server!).toFixed(3)}), load generator ${medianOf(ours.cpu.load!).toFixed(3)} / ${medianOf(base.cpu.load!).toFixed(3)}`;
       const notes = [
         `${n} requests/run`,
+        `ratio: the median of the rounds' ratios ${ours.runs.map((r, i) => (r.perSecond / base.runs[i]!.perSecond).toFixed(2)).join(', ')} (the medians' ratio: ${(medianOf(ours.runs.map((r) => r.perSecond)) / medianOf(base.runs.map((r) => r.perSecond))).toFixed(3)})`,
         `API calls/request: ${apiCalls}`,
         cpu,
         `yamux streams left open/request: ${leaked.toFixed(2)}`,
@@ -133,7 +134,10 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
         base.runs.map((r) => r.perSecond),
         'requests/s',
       );
-      const ratio = rps.value / bareRps.value;
+      // Each round measures both sides one after the other: a faster or slower
+      // spell of the machine moves both alike, so the rounds' own ratios are compared.
+      const perRound = ours.runs.map((r, i) => r.perSecond / base.runs[i]!.perSecond);
+      const ratio = figure(perRound, 'x').value;
       results.push({
         benchmark: 'incoming',
         case: `requests/s, concurrency ${concurrency}`,
