@@ -131,18 +131,23 @@ export class BenchSandbox {
   }
 
   /**
-   * Waits until the host and the plugin are idle (together under 5% of a core
-   * over a 200 ms window), for at most maxMs: work left over from an earlier load,
-   * such as the delivery log written behind, is load too. Resolves with the wait in ms.
+   * Waits until the host and the plugin have been idle (together under 5% of a
+   * core in every 200 ms window) for `quietMs`, for at most maxMs: work left over
+   * from an earlier load, such as the delivery log written behind, is load too.
+   * The quiet span is longer than the plugin's slowest background cadence (the
+   * log and the queue wake once a second), so a write still due shows up in it.
+   * Resolves with the wait in ms.
    */
-  async settle(maxMs = 5000): Promise<number> {
+  async settle(maxMs = 8000, quietMs = 1200): Promise<number> {
     const pids = [this.info.pid, await this.pluginPid()];
     const t0 = performance.now();
     const busy = (): number => pids.reduce((a, pid) => a + cpuMs(pid), 0);
+    let quietSince = performance.now();
     for (let before = busy(); performance.now() - t0 < maxMs; ) {
       await sleep(200);
       const now = busy();
-      if (now - before <= 10) break;
+      if (now - before > 10) quietSince = performance.now();
+      else if (performance.now() - quietSince >= quietMs) break;
       before = now;
     }
     return performance.now() - t0;
