@@ -42,6 +42,8 @@ const COPY_LIMIT = 16 * 1024;
  * taking turns with whole batches (which leaves one of them idle).
  */
 const FLUSH_AT = 16 * 1024;
+/** How long a batch of frames nobody waits for (queueIdleFrame) may wait for company. */
+const IDLE_FLUSH_MS = 5;
 /** Queued bytes beyond which a sender waits for the socket, as conn.write's false would make it. */
 const HIGH_WATER = 256 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -70,6 +72,8 @@ export class YamuxSession extends EventEmitter implements StreamHost {
   private stageEnd = 0;
   private queued = 0;
   private flushScheduled = false;
+  /** A batch holding only idle frames waits for this timer or for the next frame. */
+  private idleFlush: NodeJS.Timeout | null = null;
   /** conn.write said its buffer is full; cleared by 'drain'. */
   private socketFull = false;
   private localGoAway = false;
@@ -208,6 +212,16 @@ export class YamuxSession extends EventEmitter implements StreamHost {
     return !this.socketFull && this.queued < HIGH_WATER;
   }
 
+  queueIdleFrame(type: FrameType, flags: number, streamId: number, length: number): void {
+    if (this.closed) return;
+    if (this.stage.length - this.stageEnd < HEADER_SIZE) this.newStage(HEADER_SIZE);
+    writeHeader(this.stage, this.stageEnd, type, flags, streamId, length);
+    this.stageEnd += HEADER_SIZE;
+    this.queued += HEADER_SIZE;
+    // With other frames due this turn it goes with them; otherwise it waits a little.
+    if (!this.flushScheduled && !this.idleFlush) this.idleFlush = setTimeout(this.scheduledFlush, IDLE_FLUSH_MS);
+  }
+
   /** Resolves once senders may continue: the socket drained (or the session closed). */
   whenWritable(): Promise<void> {
     if (this.closed || (!this.socketFull && this.queued < HIGH_WATER)) return RESOLVED;
@@ -239,6 +253,10 @@ export class YamuxSession extends EventEmitter implements StreamHost {
 
   /** Hands the queued frames to the socket in one write (one writev when a large payload is among them). */
   private flush(): void {
+    if (this.idleFlush) {
+      clearTimeout(this.idleFlush);
+      this.idleFlush = null;
+    }
     this.seal();
     const segments = this.segments;
     if (segments.length === 0) return;

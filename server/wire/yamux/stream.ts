@@ -16,6 +16,11 @@ export interface StreamHost {
   sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): Promise<void>;
   /** Queues a frame; false means wait for whenWritable() before sending more. Never throws. */
   queueFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): boolean;
+  /**
+   * Queues a frame nobody is waiting for: it goes out with the next batch, or
+   * on its own after a short while if nothing else is sent. Never throws.
+   */
+  queueIdleFrame(type: FrameType, flags: number, streamId: number, length: number): void;
   whenWritable(): Promise<void>;
   streamClosed(id: number): void;
   readonly closed: boolean;
@@ -271,7 +276,11 @@ export class YamuxStream extends Duplex {
     this.localFin = true;
     const flags = this.pendingFlags | Flag.FIN;
     this.pendingFlags = 0;
-    this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, 0);
+    // The peer has finished sending and has read everything it will get but this
+    // FIN, which only lets it forget the stream: it can ride with the next batch
+    // instead of waking the peer on its own (the last frame of every request).
+    if (this.remoteFin && flags === Flag.FIN) this.host.queueIdleFrame(FrameType.WindowUpdate, flags, this.id, 0);
+    else this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, 0);
     this.maybeClosed();
     cb();
   }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import {once} from 'node:events';
+import {Duplex} from 'node:stream';
 import {afterEach, describe, it} from 'node:test';
 import {collect, pattern, sleep, socketPair} from '../../../test/support/net.js';
-import {encodeHeader, Flag, FrameType, YamuxSession, type YamuxStream} from './index.js';
+import {decodeHeader, encodeHeader, Flag, FrameType, YamuxSession, type YamuxStream} from './index.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -309,5 +310,77 @@ describe('yamux session', () => {
     await closed;
     assert.ok(client.closed && s.destroyed);
     assert.throws(() => client.open(), /closed/);
+  });
+});
+
+describe('yamux batching of frames nobody waits for', () => {
+  /** A session over a connection whose every write is kept, one entry per write. */
+  function recorded(): {session: YamuxSession; writes: Buffer[]; peer: (frame: Buffer) => void} {
+    const writes: Buffer[] = [];
+    const conn = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        writes.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    const session = new YamuxSession(conn, {role: 'server', keepAliveMs: 0});
+    cleanups.push(() => session.close());
+    return {session, writes, peer: (frame) => conn.push(frame)};
+  }
+
+  function frames(write: Buffer): {type: FrameType; flags: number; streamId: number}[] {
+    const out = [];
+    for (let off = 0; off < write.length; ) {
+      const h = decodeHeader(write, off);
+      out.push({type: h.type, flags: h.flags, streamId: h.streamId});
+      off += 12 + (h.type === FrameType.Data ? h.length : 0);
+    }
+    return out;
+  }
+
+  /** The peer opens stream 1, sends a byte and its FIN; we read to the end and close our side. */
+  async function closedByPeerFirst(session: YamuxSession, peer: (frame: Buffer) => void): Promise<void> {
+    const accepted = once(session, 'stream') as Promise<[YamuxStream]>;
+    peer(Buffer.concat([encodeHeader(FrameType.WindowUpdate, Flag.SYN, 1, 0), encodeHeader(FrameType.Data, Flag.FIN, 1, 1), Buffer.from('x')]));
+    const [stream] = await accepted;
+    // The ACK goes out first, on its own turn: what follows must not ride with it.
+    await new Promise((r) => setImmediate(r));
+    await collect(stream);
+    stream.end();
+    await sleep(0);
+  }
+
+  it('sends the FIN that closes a stream the peer already closed with the next frames', async () => {
+    const {session, writes, peer} = recorded();
+    await closedByPeerFirst(session, peer);
+    await new Promise((r) => setImmediate(r));
+    const before = writes.length;
+    assert.ok(!writes.some((w) => frames(w).some((f) => f.flags & Flag.FIN)), 'the FIN waited');
+    session.open().end('y');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writes.length, before + 1);
+    assert.deepEqual(
+      frames(writes.at(-1)!).map((f) => [f.streamId, f.flags & Flag.FIN ? 'FIN' : f.type]),
+      [[1, 'FIN'], [2, FrameType.WindowUpdate], [2, FrameType.Data], [2, 'FIN']],
+    );
+  });
+
+  it('sends it on its own when nothing else follows', async () => {
+    const {session, writes, peer} = recorded();
+    await closedByPeerFirst(session, peer);
+    for (let i = 0; i < 100 && !writes.some((w) => frames(w).some((f) => f.streamId === 1 && f.flags & Flag.FIN)); i++) await sleep(10);
+    assert.ok(writes.some((w) => frames(w).some((f) => f.streamId === 1 && f.flags & Flag.FIN)));
+    assert.equal(session.streamCount, 0);
+  });
+
+  it('sends a FIN the peer is still waiting for at once', async () => {
+    const {session, writes, peer} = recorded();
+    const accepted = once(session, 'stream') as Promise<[YamuxStream]>;
+    peer(encodeHeader(FrameType.WindowUpdate, Flag.SYN, 1, 0));
+    const [stream] = await accepted;
+    stream.end();
+    await new Promise((r) => setImmediate(r));
+    assert.ok(writes.some((w) => frames(w).some((f) => f.streamId === 1 && f.flags & Flag.FIN)));
   });
 });
