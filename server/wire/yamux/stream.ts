@@ -276,9 +276,10 @@ export class YamuxStream extends Duplex {
     this.localFin = true;
     const flags = this.pendingFlags | Flag.FIN;
     this.pendingFlags = 0;
-    // The peer has finished sending and has read everything it will get but this
-    // FIN, which only lets it forget the stream: it can ride with the next batch
-    // instead of waking the peer on its own (the last frame of every request).
+    // The peer has finished sending, so this FIN only completes the close: it rides
+    // with the next batch (with our last data when that is still queued) instead of
+    // waking the peer on its own, as it did at the end of every request. A peer that
+    // reads to the end after closing its side waits for it at most IDLE_FLUSH_MS.
     if (this.remoteFin && flags === Flag.FIN) this.host.queueIdleFrame(FrameType.WindowUpdate, flags, this.id, 0);
     else this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, 0);
     this.maybeClosed();
