@@ -116,16 +116,6 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
       const measuredRequests = n * opts.runs;
       const apiCalls = [...calls].map(([m, c]) => `${m} ${(c / measuredRequests).toFixed(2)}`).join(', ');
       const cpu = `CPU ms/request: host ${medianOf(ours.cpu.host!).toFixed(3)} + plugin ${medianOf(ours.cpu.plugin!).toFixed(3)} (bare server ${medianOf(base.cpu.server!).toFixed(3)}), load generator ${medianOf(ours.cpu.load!).toFixed(3)} / ${medianOf(base.cpu.load!).toFixed(3)}`;
-      const notes = [
-        `${n} requests/run`,
-        `ratio: the median of the rounds' ratios ${ours.runs.map((r, i) => (r.perSecond / base.runs[i]!.perSecond).toFixed(2)).join(', ')} (the medians' ratio: ${(medianOf(ours.runs.map((r) => r.perSecond)) / medianOf(base.runs.map((r) => r.perSecond))).toFixed(3)})`,
-        `API calls/request: ${apiCalls}`,
-        cpu,
-        `yamux streams left open/request: ${leaked.toFixed(2)}`,
-        ...(restarts ? [`plugin restarted ${restarts}x to stay under ${STREAM_CAP} open streams`] : []),
-        ...(oursErrors ? [oursErrors] : []),
-      ].join('; ');
-
       const rps = figure(
         ours.runs.map((r) => r.perSecond),
         'requests/s',
@@ -138,6 +128,17 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
       // spell of the machine moves both alike, so the rounds' own ratios are compared.
       const perRound = ours.runs.map((r, i) => r.perSecond / base.runs[i]!.perSecond);
       const ratio = figure(perRound, 'x').value;
+
+      const notes = [
+        `${n} requests/run`,
+        `ratio: the median of the rounds' ratios ${perRound.map((r) => r.toFixed(2)).join(', ')} (the medians' ratio: ${(rps.value / bareRps.value).toFixed(3)})`,
+        `API calls/request: ${apiCalls}`,
+        cpu,
+        `yamux streams left open/request: ${leaked.toFixed(2)}`,
+        ...(restarts ? [`plugin restarted ${restarts}x to stay under ${STREAM_CAP} open streams`] : []),
+        ...(oursErrors ? [oursErrors] : []),
+      ].join('; ');
+
       results.push({
         benchmark: 'incoming',
         case: `requests/s, concurrency ${concurrency}`,
