@@ -185,6 +185,27 @@ export class YamuxSession extends EventEmitter implements StreamHost {
    */
   queueFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): boolean {
     if (this.closed) return true;
+    this.stageFrame(type, flags, streamId, length, payload);
+    if (this.queued >= FLUSH_AT) {
+      this.flush();
+      return !this.socketFull;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.scheduledFlush);
+    }
+    return !this.socketFull && this.queued < HIGH_WATER;
+  }
+
+  queueIdleFrame(type: FrameType, flags: number, streamId: number, length: number): void {
+    if (this.closed) return;
+    this.stageFrame(type, flags, streamId, length);
+    // With other frames due this turn it goes with them; otherwise it waits a little.
+    if (!this.flushScheduled && !this.idleFlush) this.idleFlush = setTimeout(this.scheduledFlush, IDLE_FLUSH_MS);
+  }
+
+  /** Adds a frame to the batch being gathered (small payloads copied into the stage, large ones kept as their own chunk). */
+  private stageFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): void {
     const size = payload ? payload.length : 0;
     const copied = size <= COPY_LIMIT;
     const need = HEADER_SIZE + (copied ? size : 0);
@@ -201,25 +222,6 @@ export class YamuxSession extends EventEmitter implements StreamHost {
       }
     }
     this.queued += HEADER_SIZE + size;
-    if (this.queued >= FLUSH_AT) {
-      this.flush();
-      return !this.socketFull;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.scheduledFlush);
-    }
-    return !this.socketFull && this.queued < HIGH_WATER;
-  }
-
-  queueIdleFrame(type: FrameType, flags: number, streamId: number, length: number): void {
-    if (this.closed) return;
-    if (this.stage.length - this.stageEnd < HEADER_SIZE) this.newStage(HEADER_SIZE);
-    writeHeader(this.stage, this.stageEnd, type, flags, streamId, length);
-    this.stageEnd += HEADER_SIZE;
-    this.queued += HEADER_SIZE;
-    // With other frames due this turn it goes with them; otherwise it waits a little.
-    if (!this.flushScheduled && !this.idleFlush) this.idleFlush = setTimeout(this.scheduledFlush, IDLE_FLUSH_MS);
   }
 
   /** Resolves once senders may continue: the socket drained (or the session closed). */
