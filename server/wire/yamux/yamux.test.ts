@@ -339,6 +339,9 @@ describe('yamux batching of frames nobody waits for', () => {
     return out;
   }
 
+  /** Whether any write so far carried a FIN for stream `id`. */
+  const sentFin = (writes: Buffer[], id: number): boolean => writes.some((w) => frames(w).some((f) => f.streamId === id && (f.flags & Flag.FIN) !== 0));
+
   /** The peer opens stream 1, sends a byte and its FIN; we read to the end and close our side. */
   async function closedByPeerFirst(session: YamuxSession, peer: (frame: Buffer) => void): Promise<void> {
     const accepted = once(session, 'stream') as Promise<[YamuxStream]>;
@@ -369,8 +372,8 @@ describe('yamux batching of frames nobody waits for', () => {
   it('sends it on its own when nothing else follows', async () => {
     const {session, writes, peer} = recorded();
     await closedByPeerFirst(session, peer);
-    for (let i = 0; i < 100 && !writes.some((w) => frames(w).some((f) => f.streamId === 1 && f.flags & Flag.FIN)); i++) await sleep(10);
-    assert.ok(writes.some((w) => frames(w).some((f) => f.streamId === 1 && f.flags & Flag.FIN)));
+    for (let i = 0; i < 100 && !sentFin(writes, 1); i++) await sleep(10);
+    assert.ok(sentFin(writes, 1));
     assert.equal(session.streamCount, 0);
   });
 
@@ -381,6 +384,6 @@ describe('yamux batching of frames nobody waits for', () => {
     const [stream] = await accepted;
     stream.end();
     await new Promise((r) => setImmediate(r));
-    assert.ok(writes.some((w) => frames(w).some((f) => f.streamId === 1 && f.flags & Flag.FIN)));
+    assert.ok(sentFin(writes, 1));
   });
 });
