@@ -3,9 +3,14 @@
 // KVGet/GetChannel/GetUser/CreatePost back over RPC → the store), against a bare
 // node:http server doing the same parsing, checks and store write in its own
 // process (support/bare-server.ts), both loaded the same way in the same run.
+// The load comes from support/lean-load.ts, a client in the manner of wrk that
+// spends a fraction of what a node:http client does per request: the load
+// generator shares the two cores with what it measures, and a heavy one adds
+// the same CPU per request to both sides, which pulls their ratio towards 1.
 
 import {collectGarbage, figure, type BenchResult, type Figure} from './harness.js';
-import {runLoad, type LoadResult} from './support/load.js';
+import {runLeanLoad as runLoad} from './support/lean-load.js';
+import type {LoadResult} from './support/load.js';
 import {Child, cpuMs} from './support/proc.js';
 import {BenchSandbox} from './support/sandbox.js';
 

@@ -21,7 +21,7 @@ function walk(dir, out = []) {
   return out;
 }
 
-const all = [...walk(join(root, 'server')), ...walk(join(root, 'test')), ...walk(join(root, 'build')), ...(exists(join(root, 'sandbox')) ? walk(join(root, 'sandbox')) : [])].sort();
+const all = [...walk(join(root, 'server')), ...walk(join(root, 'test')), ...walk(join(root, 'build')), ...walk(join(root, 'bench')), ...(exists(join(root, 'sandbox')) ? walk(join(root, 'sandbox')) : [])].sort();
 const isConformance = (f) => f.startsWith('test/conformance/');
 const files = all.filter((f) => (only === 'all' ? true : only === 'conformance' ? isConformance(f) : !isConformance(f)));
 if (files.length === 0) {
