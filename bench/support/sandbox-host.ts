@@ -18,6 +18,20 @@ import {makeHooks} from '../match.bench.js';
 import {serveIpc} from './proc.js';
 
 const calls = new Map<string, number>();
+/** Bytes the plugin sent to be written to the KV store (values, and old values to compare), by key prefix. */
+const kvBytes = new Map<string, number>();
+
+const byteLength = (v: unknown): number => (v instanceof Uint8Array ? v.length : 0);
+/** The bytes a KV write call carries: the arguments that are values (an old value to compare is sent too). */
+const writtenBytes: Record<string, (a: Record<string, unknown>) => number> = {
+  KVSet: (a) => byteLength(a.B),
+  KVSetWithExpiry: (a) => byteLength(a.B),
+  KVSetWithOptions: (a) => byteLength(a.B) + byteLength((a.C as {OldValue?: unknown} | undefined)?.OldValue),
+  KVCompareAndSet: (a) => byteLength(a.B) + byteLength(a.C),
+  KVCompareAndDelete: (a) => byteLength(a.B),
+};
+/** A key's family: `dq_j_…` → `dq_j_`, `dlx_…` → `dlx_`. */
+const keyPrefix = (key: unknown): string => /^[a-z]+_(?:[a-z]{1,2}_)?/.exec(String(key))?.[0] ?? '(other)';
 
 /**
  * Counts every plugin API call by method: the same methods, each wrapped once.
@@ -28,7 +42,19 @@ function counting(api: Service): Service {
   const counted: Record<string, Method> = {};
   for (const name of Object.keys(api)) {
     const m = api[name]!;
-    counted[name] = {reply: m.reply, handle: (args: unknown) => (calls.set(name, (calls.get(name) ?? 0) + 1), m.handle(args))};
+    const written = writtenBytes[name];
+    counted[name] = {
+      reply: m.reply,
+      handle: (args: unknown) => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        if (written) {
+          const a = args as Record<string, unknown>;
+          const prefix = keyPrefix(a.A);
+          kvBytes.set(prefix, (kvBytes.get(prefix) ?? 0) + written(a));
+        }
+        return m.handle(args);
+      },
+    };
   }
   return new Proxy(counted, {
     getOwnPropertyDescriptor(target, prop) {
@@ -182,7 +208,8 @@ serveIpc(
     pluginPid: () => sandbox.supervisor.pid,
     streams: () => sandbox.supervisor.openStreams,
     calls: () => Object.fromEntries(calls),
-    resetCalls: () => calls.clear(),
+    kvBytes: () => Object.fromEntries(kvBytes),
+    resetCalls: () => (calls.clear(), kvBytes.clear()),
     posts: () => sandbox.mm.posts.size,
     /** Forgets the stored posts, so runs start from the same store size. */
     clearPosts: () => sandbox.mm.posts.clear(),

@@ -175,6 +175,11 @@ export class BenchSandbox {
     return this.child.call('calls');
   }
 
+  /** Bytes sent to be written to the KV store since resetCalls(), by key prefix (old values compared included). */
+  kvBytes(): Promise<Record<string, number>> {
+    return this.child.call('kvBytes');
+  }
+
   /** One post stored in the host (then MessageHasBeenPosted runs in the plugin); its text is "<trigger> <creation time> …". */
   postOne(trigger: string): Promise<void> {
     return this.child.call('postOne', {trigger});
