@@ -62,7 +62,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
     const bareHook = await bare.call<string>('createHook');
     const oursURL = `${sbx.url}/plugins/hookbridge/hooks/${hook.id}`;
     const bareURL = `${String(bare.info.url)}/hooks/${bareHook}`;
-    const warmup = (url: string): Promise<LoadResult> => runLoad({url, headers: HEADERS, body: PAYLOAD, concurrency: 64, requests: opts.warmup});
+    const warmup = (url: string, requests = opts.warmup): Promise<LoadResult> => runLoad({url, headers: HEADERS, body: PAYLOAD, concurrency: 64, requests});
     // A fresh process serves its first few thousand requests well below its steady rate (JIT).
     await warmup(bareURL);
     await warmup(oursURL);
@@ -81,10 +81,12 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
         // A plugin that leaves a yamux stream open per request would hit the host's cap
         // within the run: give it a fresh (warmed-up) process first.
         if ((await sbx.streams()) + n + 256 > STREAM_CAP) {
-          if (opts.warmup + n + 256 > STREAM_CAP) throw new Error(`${opts.warmup} + ${n} requests do not fit under ${STREAM_CAP} open streams`);
+          // The fresh process's warm-up must leave room for the run.
+          const room = Math.min(opts.warmup, STREAM_CAP - n - 256);
+          if (room < 1000) throw new Error(`the plugin leaves yamux streams open (${await sbx.streams()} now): ${n} requests and a warm-up do not fit under the host's ${STREAM_CAP}`);
           await sbx.restartPlugin();
           restarts++;
-          await warmup(oursURL);
+          await warmup(oursURL, room);
         }
         await sbx.clearPosts();
         await bare.call('clearPosts');

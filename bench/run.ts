@@ -22,7 +22,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['match', () => matchBench({sizes: [10, 1000, 100000], runs: quick ? 3 : 5})],
   ['gob', () => gobBench({n: quick ? 5000 : 50000, runs: quick ? 3 : 5})],
   ['rpc', () => rpcBench({n: quick ? 2000 : 20000, runs: quick ? 3 : 5, levels: [1, 16]})],
-  ['incoming', () => incomingBench({levels: levels([1, 64]), requests: (c) => (c === 1 ? (quick ? 500 : 1500) : quick ? 2000 : 3500), runs: quick ? 3 : 5, warmup: quick ? 2000 : 4000})],
+  ['incoming', () => incomingBench({levels: levels([1, 64]), requests: (c) => (c === 1 ? (quick ? 500 : 1500) : quick ? 2000 : 7500), runs: quick ? 3 : 5, warmup: quick ? 2000 : 4000})],
   ['outgoing', () => outgoingBench({levels: levels([1, 10, 100]), runs: quick ? 3 : 5, deliveries: quick ? 1000 : 4000, unloadedDeliveries: quick ? 30 : 300, sustainedMs: quick ? 1000 : 2000})],
   ['memory', () => memoryBench({hooks: 100000, runs: quick ? 2 : 3, idleMs: quick ? 2000 : 4000})],
 ];
