@@ -145,7 +145,9 @@ export async function runLeanLoad(o: LoadOptions): Promise<LoadResult> {
           if (r) done(r);
         });
         s.on('close', () => {
-          if (socket === s) socket = null;
+          // A connection given up on (Connection: close, an error) may close once the next one is in use.
+          if (socket !== s) return;
+          socket = null;
           done?.(new Error('connection closed before the response ended'));
         });
         s.on('error', () => undefined);
