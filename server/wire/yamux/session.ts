@@ -23,6 +23,8 @@ export interface SessionOptions {
   pingTimeoutMs?: number;
   /** Refuse (RST) streams beyond this many open at once. */
   maxStreams?: number;
+  /** How long a frame nobody waits for may wait for others to go with, ms (default 5). */
+  idleFlushMs?: number;
 }
 
 export class SessionClosedError extends Error {
@@ -42,7 +44,7 @@ const COPY_LIMIT = 16 * 1024;
  * taking turns with whole batches (which leaves one of them idle).
  */
 const FLUSH_AT = 16 * 1024;
-/** How long a batch of frames nobody waits for (queueIdleFrame) may wait for company. */
+/** How long a batch of frames nobody waits for (queueIdleFrame) may wait for company, by default. */
 const IDLE_FLUSH_MS = 5;
 /** Queued bytes beyond which a sender waits for the socket, as conn.write's false would make it. */
 const HIGH_WATER = 256 * 1024;
@@ -57,6 +59,7 @@ export interface YamuxSession {
 
 export class YamuxSession extends EventEmitter implements StreamHost {
   readonly maxWindow: number;
+  private readonly idleFlushMs: number;
   private readonly streams = new IntMap<YamuxStream>();
   private nextId: number;
   private readonly incoming = new ByteQueue();
@@ -87,6 +90,7 @@ export class YamuxSession extends EventEmitter implements StreamHost {
   ) {
     super();
     this.maxWindow = options.maxWindow ?? 256 * 1024;
+    this.idleFlushMs = options.idleFlushMs ?? IDLE_FLUSH_MS;
     this.nextId = options.role === 'client' ? 1 : 2;
     conn.on('data', (chunk: Buffer) => this.onBytes(chunk));
     conn.on('drain', () => {
@@ -201,7 +205,7 @@ export class YamuxSession extends EventEmitter implements StreamHost {
     if (this.closed) return;
     this.stageFrame(type, flags, streamId, length);
     // With other frames due this turn it goes with them; otherwise it waits a little.
-    if (!this.flushScheduled && !this.idleFlush) this.idleFlush = setTimeout(this.scheduledFlush, IDLE_FLUSH_MS);
+    if (!this.flushScheduled && !this.idleFlush) this.idleFlush = setTimeout(this.scheduledFlush, this.idleFlushMs);
   }
 
   /** Adds a frame to the batch being gathered (small payloads copied into the stage, large ones kept as their own chunk). */

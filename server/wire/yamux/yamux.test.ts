@@ -314,8 +314,11 @@ describe('yamux session', () => {
 });
 
 describe('yamux batching of frames nobody waits for', () => {
-  /** A session over a connection whose every write is kept, one entry per write. */
-  function recorded(): {session: YamuxSession; writes: Buffer[]; peer: (frame: Buffer) => void} {
+  /**
+   * A session over a connection whose every write is kept, one entry per write. A long
+   * idleFlushMs makes "the FIN waited" independent of how busy the machine is.
+   */
+  function recorded(idleFlushMs?: number): {session: YamuxSession; writes: Buffer[]; peer: (frame: Buffer) => void} {
     const writes: Buffer[] = [];
     const conn = new Duplex({
       read() {},
@@ -324,7 +327,7 @@ describe('yamux batching of frames nobody waits for', () => {
         cb();
       },
     });
-    const session = new YamuxSession(conn, {role: 'server', keepAliveMs: 0});
+    const session = new YamuxSession(conn, {role: 'server', keepAliveMs: 0, idleFlushMs});
     cleanups.push(() => session.close());
     return {session, writes, peer: (frame) => conn.push(frame)};
   }
@@ -355,7 +358,7 @@ describe('yamux batching of frames nobody waits for', () => {
   }
 
   it('sends the FIN that closes a stream the peer already closed with the next frames', async () => {
-    const {session, writes, peer} = recorded();
+    const {session, writes, peer} = recorded(60_000);
     await closedByPeerFirst(session, peer);
     await new Promise((r) => setImmediate(r));
     const before = writes.length;
