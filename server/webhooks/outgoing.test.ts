@@ -186,6 +186,8 @@ describe('outgoing webhooks end to end (direct delivery to a local receiver)', (
   let url = '';
   const received: {headers: http.IncomingHttpHeaders; body: string}[] = [];
   let reply: {status: number; body: string} = {status: 200, body: ''};
+  /** Answers of /slow requests, held until the test lets them go. */
+  const held: (() => void)[] = [];
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -197,7 +199,7 @@ describe('outgoing webhooks end to end (direct delivery to a local receiver)', (
           res.writeHead(reply.status, {'Content-Type': 'application/json'});
           res.end(reply.body);
         };
-        if (req.url?.startsWith('/slow')) setTimeout(answer, 400);
+        if (req.url?.startsWith('/slow')) held.push(answer);
         else answer();
       });
     });
@@ -228,13 +230,18 @@ describe('outgoing webhooks end to end (direct delivery to a local receiver)', (
     await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: [`${slow}/1`, `${slow}/2`, `${slow}/3`]});
     reply = {status: 200, body: ''};
     const trigger = await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy'});
-    let started = Date.now();
-    await w.plugin.messageHasBeenPosted({}, trigger);
-    assert.ok(Date.now() - started < 100, 'the hook returned before any callback answered');
-    started = Date.now();
+    // The receiver answers nothing until the test lets it: by the time all three requests
+    // are in, the hook has returned, which it could not have done had it waited for one.
+    let returned = false;
+    const run = w.plugin.messageHasBeenPosted({}, trigger).then(() => void (returned = true));
+    for (let i = 0; i < 500 && held.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const inFlight = held.length;
+    const returnedFirst = returned;
+    for (const answer of held.splice(0)) answer();
+    await run;
     await w.plugin.idle();
-    const took = Date.now() - started;
-    assert.ok(took < 1000, `three 400 ms callbacks took ${took} ms: they ran in parallel`);
+    assert.equal(inFlight, 3, 'the three callbacks were in flight at once');
+    assert.ok(returnedFirst, 'the hook returned before any callback answered');
   });
 
   it('refuses loopback callbacks unless the allow-list names them, and logs why', async () => {

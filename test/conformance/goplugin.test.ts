@@ -6,7 +6,7 @@ import {t} from '../../server/wire/gob/index.js';
 import {PluginClient} from '../../server/wire/goplugin/index.js';
 import {RpcError} from '../../server/wire/netrpc/index.js';
 import {bundleExecutable} from '../support/bundle.js';
-import {failures, goBinary, run} from './support.js';
+import {failures, goBinary, MATTERMOST_START_TIMEOUT_MS, run} from './support.js';
 
 describe('go-plugin: Go host, TypeScript plugin', () => {
   let exe: string;
@@ -15,7 +15,7 @@ describe('go-plugin: Go host, TypeScript plugin', () => {
   });
 
   it('handshakes, dispenses, serves concurrent calls, calls back over the broker, pings and quits', async () => {
-    const res = await run(goBinary('host'), ['--plugin', exe, '--scenario', 'basic', '--expect-handshake-ms', '1000']);
+    const res = await run(goBinary('host'), ['--plugin', exe, '--scenario', 'basic', '--expect-handshake-ms', String(MATTERMOST_START_TIMEOUT_MS)]);
     assert.deepEqual(failures(res.stdout), [], res.stdout + res.stderr.slice(-3000));
     assert.match(res.stdout, /^\d+ passed, 0 failed$/m);
     assert.match(res.stdout, /PASS callback/);

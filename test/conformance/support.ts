@@ -5,6 +5,13 @@ import {fileURLToPath} from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * Mattermost's supervisor gives a plugin 3 s from launch to print its handshake
+ * (ClientConfig.StartTimeout) before it gives up on it: the one deadline the hosts
+ * in these tests hold the executable to.
+ */
+export const MATTERMOST_START_TIMEOUT_MS = 3000;
+
 /** A Go conformance program built by test/conformance/build.sh. */
 export function goBinary(name: string): string {
   const path = `${repoRoot}.cache/conformance/bin/${name}`;
