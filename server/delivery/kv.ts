@@ -72,27 +72,33 @@ interface Waiting<T> {
   reject: (err: unknown) => void;
 }
 
-export interface CasBatcherOptions {
+export interface CasBatcherOptions<T = unknown> {
   /** Expiry written with each value (seconds). */
   expireInSeconds?: (key: string) => number | undefined;
   /** Lost races before the waiting changes fail. */
   maxAttempts?: number;
   /** How many keys' last written values to keep as the next round's expected value (default none). */
   remember?: number;
+  /** How values are stored (default JSON; decode returns null for a missing or unreadable value). */
+  codec?: {encode: (value: T) => Uint8Array; decode: (raw: Uint8Array | null) => T | null};
 }
 
 export class CasBatcher<T> {
   private readonly waiting = new Map<string, Waiting<T>[]>();
   private readonly flushing = new Set<string>();
   private readonly maxAttempts: number;
+  private readonly encode: (value: T) => Uint8Array;
+  private readonly decode: (raw: Uint8Array | null) => T | null;
   /** Last value written per key, as stored and decoded, most recently used last; null for a key known absent. */
   private readonly known = new Map<string, {raw: Uint8Array | null; value: T | null}>();
 
   constructor(
     private readonly api: PluginAPI,
-    private readonly options: CasBatcherOptions = {},
+    private readonly options: CasBatcherOptions<T> = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 64;
+    this.encode = options.codec?.encode ?? encodeJSON;
+    this.decode = options.codec?.decode ?? ((raw) => decodeJSON<T>(raw));
   }
 
   update(key: string, change: Change<T>): Promise<void> {
@@ -122,7 +128,7 @@ export class CasBatcher<T> {
   /** The key's current value as far as this node knows: its own last write, else a read. Shared: never change it. */
   async read(key: string): Promise<T | null> {
     const known = this.known.get(key);
-    return known ? known.value : decodeJSON<T>(await this.api.kvGet(key));
+    return known ? known.value : this.decode(await this.api.kvGet(key));
   }
 
   private async commit(key: string, batch: Waiting<T>[]): Promise<void> {
@@ -132,9 +138,9 @@ export class CasBatcher<T> {
         const trusted = known === undefined;
         const raw = known ? known.raw : await this.api.kvGet(key);
         // Changes get the remembered value itself: they must build a new one, not alter it.
-        let value = known ? known.value : decodeJSON<T>(raw);
+        let value = known ? known.value : this.decode(raw);
         for (const w of batch) value = w.change(value);
-        const next = value === null ? null : encodeJSON(value);
+        const next = value === null ? null : this.encode(value);
         const unchanged = next === null ? raw === null : raw !== null && Buffer.from(raw).equals(next);
         const expireInSeconds = this.options.expireInSeconds?.(key);
         // Nothing to write is only certain on a value just read; a remembered one is checked by writing.

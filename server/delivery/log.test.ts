@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import {decodeJSON} from './kv.js';
+import {decodeIndex} from './log-index.js';
 import {DeliveryLog} from './log.js';
 import {createDurableDeliveryService} from './service.js';
 import {DeliveryWatchers, WATCH_TTL_MS} from './watchers.js';
@@ -93,7 +94,7 @@ describe('delivery log', () => {
     await t.service.poll();
     const alone = decodeJSON<Delivery>(await t.mm.kvGet(`dl_${id}`));
     assert.equal(alone?.status, 'retrying', 'written before the next attempt, which may run elsewhere');
-    const index = decodeJSON<[string, number, number?][]>(await t.mm.kvGet(`dlx_${hook.id}`))!;
+    const index = decodeIndex(await t.mm.kvGet(`dlx_${hook.id}`))!;
     assert.deepEqual(index.find(([x]) => x === id)?.[2], 1, 'listed as stored on its own');
     assert.equal(index.find(([x]) => x === quiet)?.[2], 0, 'listed as in its page');
     t.clock.advance(60_000);

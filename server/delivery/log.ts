@@ -12,7 +12,8 @@
 //                            after a crash, or from an older version. Read
 //                            before the page: it is the later state.
 //   dlx_<hookId>             [[deliveryId, created_at, 1 if on its own], …]
-//                            newest first, at most maxPerHook. Entries that fall
+//                            newest first, at most maxPerHook, stored in
+//                            columns (log-index.ts). Entries that fall
 //                            off take their own records along, and a page once
 //                            none of its entries is left.
 //   ds_<hookId>_<hour>       HourStats for that hour (hour = ms / 3 600 000),
@@ -39,6 +40,7 @@
 import {SlotSet, trackUntilSettled} from '../collections/slot-set.js';
 import {AppError, type PluginAPI} from '../mattermost/api.js';
 import {CasBatcher, decodeJSON, encodeJSON, newId} from './kv.js';
+import {decodeIndex, encodeIndex, type IndexEntry} from './log-index.js';
 import {redactHeaders, redactUrl, storeBody} from './redact.js';
 import {addSample, HOUR_MS, toBucket, type HourStats} from './stats.js';
 import type {WatcherView} from './watchers.js';
@@ -103,9 +105,7 @@ export interface LogOptions {
   watchers?: WatcherView;
 }
 
-/** [id, created_at, 0 if the record is in its page, 1 if on its own key]; older versions wrote no third value (own key). */
-type IndexEntry = [id: string, createdAt: number, where?: 0 | 1];
-
+/** An entry's record is under its own key (1, or no third value as older versions wrote), not in its page (0). */
 function isAlone(entry: IndexEntry): boolean {
   return entry[2] !== 0;
 }
@@ -216,7 +216,7 @@ export class DeliveryLog {
     this.pendingWriteMs = options.pendingWriteMs ?? 1000;
     // Each hook's index and statistics are mostly written by the node delivering for it:
     // what it wrote last is the expected value of its next write, with no read in between.
-    this.index = new CasBatcher(api, {remember: REMEMBERED_KEYS});
+    this.index = new CasBatcher(api, {remember: REMEMBERED_KEYS, codec: {encode: encodeIndex, decode: decodeIndex}});
     this.statsKV = new CasBatcher(api, {expireInSeconds: () => STATS_TTL_SECONDS, remember: REMEMBERED_KEYS});
   }
 
@@ -356,7 +356,7 @@ export class DeliveryLog {
 
   private async isListed(hookId: string, id: string): Promise<boolean> {
     if (this.indexAdds.get(hookId)?.some(([x]) => x === id)) return true;
-    const stored = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const stored = decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
     return stored.some(([x]) => x === id);
   }
 
@@ -370,7 +370,7 @@ export class DeliveryLog {
     this.settle();
     const p = Math.max(0, Math.floor(page) || 0);
     const n = Math.min(Math.max(1, Math.floor(perPage) || 50), this.maxPerHook);
-    const stored = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const stored = decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
     const shown = mergeEntries(stored, this.indexAdds.get(hookId) ?? [], this.maxPerHook).entries.slice(p * n, (p + 1) * n);
     const pages = new Map<string, Promise<StoredPage | null>>();
     const recs = await Promise.all(
@@ -426,7 +426,7 @@ export class DeliveryLog {
       this.indexed.delete(id);
     }
     await this.flushing?.catch(() => undefined);
-    const entries = decodeJSON<IndexEntry[]>(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const entries = decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
     await this.deleteStored(entries, []);
     await this.api.kvDelete(LOG_INDEX_PREFIX + hookId);
     this.index.forget(LOG_INDEX_PREFIX + hookId);
