@@ -6,8 +6,7 @@
 // shares, every microsecond the client spends is one the server does not get.
 
 import net from 'node:net';
-import {percentile} from '../harness.js';
-import type {LoadOptions, LoadResult} from './load.js';
+import {loadResult, type LoadOptions, type LoadResult} from './load.js';
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
@@ -193,6 +192,5 @@ export async function runLeanLoad(o: LoadOptions): Promise<LoadResult> {
   const t0 = performance.now();
   await Promise.all(Array.from({length: o.concurrency}, worker));
   const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {requests: o.requests, seconds, perSecond: o.requests / seconds, latencies, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError};
+  return loadResult(o.requests, seconds, latencies, errors, firstError);
 }

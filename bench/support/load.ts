@@ -74,6 +74,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
+  return loadResult(o.requests, seconds, latencies, errors, firstError);
+}
+
+/** A run's result from its latencies (sorted here, in place). */
+export function loadResult(requests: number, seconds: number, latencies: number[], errors: number, firstError: string): LoadResult {
   latencies.sort((a, b) => a - b);
-  return {requests: o.requests, seconds, perSecond: o.requests / seconds, latencies, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError};
+  return {requests, seconds, perSecond: requests / seconds, latencies, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError};
 }
