@@ -4,6 +4,8 @@ import {newId} from './kv.js';
 import {decodeIndex, encodeIndex, type IndexEntry} from './log-index.js';
 
 const text = (raw: Uint8Array): string => Buffer.from(raw).toString('utf8');
+/** The digits of a page slot (log.ts): Crockford's base 32. */
+const DIGITS = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /** What a busy hook's index looks like: pages of consecutive slots, created a few ms apart. */
 function pagedIndex(pages: number, perPage: number, start = 1_796_663_704_433): IndexEntry[] {
@@ -12,7 +14,7 @@ function pagedIndex(pages: number, perPage: number, start = 1_796_663_704_433): 
   for (let p = 0; p < pages; p++) {
     const page = newId().slice(0, 24);
     for (let s = perPage - 1; s >= 0; s--) {
-      out.push([page + '0123456789abcdefghjkmnpqrstvwxyz'[s >> 5]! + '0123456789abcdefghjkmnpqrstvwxyz'[s & 31]!, at, 0]);
+      out.push([page + DIGITS[s >> 5]! + DIGITS[s & 31]!, at, 0]);
       at -= 1 + (s % 7);
     }
   }

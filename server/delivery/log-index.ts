@@ -17,6 +17,8 @@
 // without `where` being under its own key). Versions before this one cannot
 // read version 2.
 
+import {decodeJSON, encodeJSON} from './kv.js';
+
 export type IndexEntry = [id: string, createdAt: number, where?: 0 | 1];
 
 const ID_LENGTH = 26;
@@ -31,7 +33,7 @@ interface StoredV2 {
 }
 
 export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
-  if (!entries.every((e) => ID.test(e[0]) && Number.isSafeInteger(e[1]))) return Buffer.from(JSON.stringify(entries), 'utf8');
+  if (!entries.every((e) => ID.test(e[0]) && Number.isSafeInteger(e[1]))) return encodeJSON(entries);
   let ids = '';
   const at: number[] = [];
   let w = '';
@@ -48,18 +50,12 @@ export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
     prev = id;
   }
   const stored: StoredV2 = anyAlone ? {v: 2, ids, at, w} : {v: 2, ids, at};
-  return Buffer.from(JSON.stringify(stored), 'utf8');
+  return encodeJSON(stored);
 }
 
 /** The entries, or null for a missing or unreadable value (which, like a missing one, starts an empty index). */
 export function decodeIndex(raw: Uint8Array | null): IndexEntry[] | null {
-  if (!raw || raw.length === 0) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-  } catch {
-    return null;
-  }
+  const value = decodeJSON<unknown>(raw);
   if (Array.isArray(value)) return value as IndexEntry[];
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Partial<StoredV2>;
