@@ -279,7 +279,8 @@ export class YamuxStream extends Duplex {
     // The peer has finished sending, so this FIN only completes the close: it rides
     // with the next batch (with our last data when that is still queued) instead of
     // waking the peer on its own, as it did at the end of every request. A peer that
-    // reads to the end after closing its side waits for it at most IDLE_FLUSH_MS.
+    // reads to the end after closing its side waits for it at most the session's
+    // idleFlushMs (5 ms unless set).
     if (this.remoteFin && flags === Flag.FIN) this.host.queueIdleFrame(FrameType.WindowUpdate, flags, this.id, 0);
     else this.host.queueFrame(FrameType.WindowUpdate, flags, this.id, 0);
     this.maybeClosed();
