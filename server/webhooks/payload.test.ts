@@ -113,4 +113,20 @@ describe('splitting long posts', () => {
     assert.ok(((piece!.props.attachments as {text: string}[])[0]!.text.length) < 100);
     assert.throws(() => splitWebhookPost({message: '', props: {big: 'z'.repeat(200)}, attachments: []}, 100, 100), /too large/);
   });
+
+  it('measures props as Go encodes them: escaped <, > and & count six each, a surrogate pair one', () => {
+    // {"s":"<<<…"}: 38 characters as JavaScript writes it, 188 as Go does (\u003c).
+    const escaped = {s: '<'.repeat(30)};
+    assert.throws(() => splitWebhookPost({message: 'hi', props: escaped, attachments: []}, 100, 150), /too large/);
+    assert.equal(splitWebhookPost({message: 'hi', props: escaped, attachments: []}, 100, 188).length, 1);
+    // {"s":"😀…"}: 108 UTF-16 units, 58 runes.
+    const wide = {s: '😀'.repeat(50)};
+    assert.equal(splitWebhookPost({message: 'hi', props: wide, attachments: []}, 100, 58).length, 1);
+    assert.throws(() => splitWebhookPost({message: 'hi', props: wide, attachments: []}, 100, 57), /too large/);
+    // A message longer in UTF-16 units than the limit but not in runes stays whole.
+    assert.deepEqual(
+      splitWebhookPost({message: '😀'.repeat(4), props: {}, attachments: []}, 4).map((p) => p.message),
+      ['😀😀😀😀'],
+    );
+  });
 });

@@ -12,7 +12,8 @@ const USER_MENTION = /<@([a-zA-Z0-9]+)>/g;
 
 /** <url|label> → [label](url) in a post message. */
 export function messageLinksToMarkdown(text: string): string {
-  return text.replace(MESSAGE_LINK, '[$2]($1)');
+  // Most messages have no link: skip the regex scan.
+  return text.includes('<') ? text.replace(MESSAGE_LINK, '[$2]($1)') : text;
 }
 
 export function attachmentLinksToMarkdown(text: string): string {
@@ -24,6 +25,8 @@ export type UsernameLookup = (userId: string) => Promise<string | null>;
 
 /** ProcessSlackText: announcements, then <@id> → @username for users that exist. */
 export async function processSlackText(text: string, lookup: UsernameLookup): Promise<string> {
+  // Every form handled here starts with '<'; most messages have none.
+  if (!text.includes('<')) return text;
   let out = text.replaceAll('<!channel>', '@channel').replaceAll('<!here>', '@here').replaceAll('<!all>', '@all');
   const ids = new Set<string>();
   for (const m of out.matchAll(USER_MENTION)) ids.add(m[1]!);

@@ -29,14 +29,25 @@ function propsTooLarge(): HookError {
   return HookError.badRequest('web.incoming_webhook.split_props_length.app_error', `The webhook props are too large: at most ${PROPS_MAX_USER_RUNES} characters once encoded.`);
 }
 
+/**
+ * False when the props cannot exceed `maxRunes` once Go-encoded, checked without
+ * sorting their keys: goMarshalMap is JSON.stringify plus at most 5 more units
+ * for each character it escapes, and runes never outnumber UTF-16 units.
+ */
+function mayExceed(props: Record<string, unknown>, maxRunes: number): boolean {
+  const json = JSON.stringify(props);
+  return json.length * 6 > maxRunes;
+}
+
 export function splitWebhookPost(input: SplitInput, maxPostRunes = DEFAULT_MAX_POST_RUNES, maxPropsRunes = PROPS_MAX_USER_RUNES): SplitPiece[] {
   const base = {...input.props};
   delete base.attachments;
-  if (runeCount(goMarshalMap(base)) > maxPropsRunes) throw propsTooLarge();
+  if (mayExceed(base, maxPropsRunes) && runeCount(goMarshalMap(base)) > maxPropsRunes) throw propsTooLarge();
 
   const pieces: SplitPiece[] = [];
   let remaining = input.message;
-  while (runeCount(remaining) > maxPostRunes) {
+  // A string has no more runes than UTF-16 units, so a short message needs no count.
+  while (remaining.length > maxPostRunes && runeCount(remaining) > maxPostRunes) {
     const cut = runeOffset(remaining, maxPostRunes);
     pieces.push({message: remaining.slice(0, cut), props: {...base}});
     remaining = remaining.slice(cut);
@@ -49,7 +60,7 @@ export function splitWebhookPost(input: SplitInput, maxPostRunes = DEFAULT_MAX_P
       const last = pieces[pieces.length - 1]!;
       const existing = (last.props.attachments as Record<string, unknown>[] | undefined) ?? [];
       const props = {...last.props, attachments: [...existing, current]};
-      const size = runeCount(goMarshalMap(props));
+      const size = mayExceed(props, maxPropsRunes) ? runeCount(goMarshalMap(props)) : 0;
       if (size <= maxPropsRunes) {
         last.props = props;
         break;
