@@ -73,6 +73,19 @@ type recorder struct {
 	mu    sync.Mutex
 	calls []apiCall
 	step  string
+	// Under quiet, calls are only counted by method.
+	perMethod map[string]int
+}
+
+// counts is the number of calls of each method seen under quiet.
+func (r *recorder) counts() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.perMethod))
+	for k, v := range r.perMethod {
+		out[k] = v
+	}
+	return out
 }
 
 func (r *recorder) setStep(s string) {
@@ -82,6 +95,15 @@ func (r *recorder) setStep(s string) {
 }
 
 func (r *recorder) add(method string, args interface{}, served bool) {
+	if quiet {
+		r.mu.Lock()
+		if r.perMethod == nil {
+			r.perMethod = map[string]int{}
+		}
+		r.perMethod[method]++
+		r.mu.Unlock()
+		return
+	}
 	c := apiCall{Method: method, Served: served, At: time.Now().Format("15:04:05.000")}
 	if args != nil {
 		v := reflect.ValueOf(args)

@@ -184,9 +184,11 @@ func csrfOK(r *http.Request, s *session, cookieAuth bool) bool {
 // serveHTTPHook is hooksRPCClient.ServeHTTP (server/public/plugin/client_rpc.go).
 func (f *httpFront) serveHTTPHook(c *plugin.Context, w http.ResponseWriter, r *http.Request) {
 	ex := &httpExchange{bodyDialled: make(chan bool, 1), respStreamEnd: make(chan struct{})}
-	f.mu.Lock()
-	f.exchanges = append(f.exchanges, ex)
-	f.mu.Unlock()
+	if !quiet {
+		f.mu.Lock()
+		f.exchanges = append(f.exchanges, ex)
+		f.mu.Unlock()
+	}
 
 	if !f.hooks.has("ServeHTTP") {
 		close(ex.respStreamEnd)
@@ -248,7 +250,9 @@ func (f *httpFront) serveHTTPHook(c *plugin.Context, w http.ResponseWriter, r *h
 		RequestBodyStream:    bodyID,
 	}
 	ex.args = &args
-	fmt.Fprintf(os.Stderr, "[host] Plugin.ServeHTTP %s\n", goString(reflect.ValueOf(args)))
+	if !quiet {
+		fmt.Fprintf(os.Stderr, "[host] Plugin.ServeHTTP %s\n", goString(reflect.ValueOf(args)))
+	}
 	err := call(f.hooks.client, "Plugin.ServeHTTP", args, nil, f.timeout)
 	rw.finish()
 	if err != nil {
