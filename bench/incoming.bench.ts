@@ -3,7 +3,9 @@
 // KVGet/GetChannel/GetUser/CreatePost back over RPC → the store), against a bare
 // node:http server doing the same parsing, checks and store write in its own
 // process (support/bare-server.ts), both loaded the same way in the same run.
-// The load comes from support/lean-load.ts, a client in the manner of wrk that
+// The plugin is also measured under a Go host doing the server's part the way
+// Mattermost does (support/go-host.ts: go-plugin, net/rpc, gob, net/http), for
+// the same rounds. The load comes from support/lean-load.ts, a client in the manner of wrk that
 // spends a fraction of what a node:http client does per request: the load
 // generator shares the two cores with what it measures, and a heavy one adds
 // the same CPU per request to both sides, which pulls their ratio towards 1.
@@ -11,8 +13,9 @@
 import {collectGarbage, figure, type BenchResult, type Figure} from './harness.js';
 import {runLeanLoad as runLoad} from './support/lean-load.js';
 import type {LoadResult} from './support/load.js';
+import {GoHost} from './support/go-host.js';
 import {Child, cpuMs} from './support/proc.js';
-import {BenchSandbox} from './support/sandbox.js';
+import {BenchSandbox, pluginExecutable} from './support/sandbox.js';
 
 export interface IncomingOptions {
   levels: number[];
@@ -55,9 +58,12 @@ function latency(runs: LoadResult[], which: 'p50' | 'p99'): Figure {
 export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[]> {
   const sbx = await BenchSandbox.start();
   let bare: Child | null = null;
+  let goHost: GoHost | null = null;
   const results: BenchResult[] = [];
   try {
     bare = await Child.start('bench/support/bare-server.ts');
+    goHost = await GoHost.start(pluginExecutable());
+    const goURL = await goHost.createIncomingHook();
     const hook = await sbx.json<{id: string}>('/plugins/hookbridge/api/v1/hooks/incoming', {method: 'POST', body: {channel_id: sbx.info.townId, display_name: 'bench'}});
     const bareHook = await bare.call<string>('createHook');
     const oursURL = `${sbx.url}/plugins/hookbridge/hooks/${hook.id}`;
@@ -66,6 +72,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
     // A fresh process serves its first few thousand requests well below its steady rate (JIT).
     await warmup(bareURL);
     await warmup(oursURL);
+    await warmup(goURL);
 
     for (const concurrency of opts.levels) {
       let restarts = 0;
@@ -73,7 +80,10 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
       const load = (url: string, requests: number): Promise<LoadResult> => runLoad({url, headers: HEADERS, body: PAYLOAD, concurrency, requests});
       const ours: Side = {runs: [], cpu: {}};
       const base: Side = {runs: [], cpu: {}};
+      const underGo: Side = {runs: [], cpu: {}};
       const calls = new Map<string, number>();
+      let goErrors = '';
+      const goCalls0 = await goHost.calls();
       let leaked = 0;
       let oursErrors = '';
       for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
@@ -117,6 +127,18 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           base.runs.push(b);
           perRequest(base, 'server', b1.server - b0.server, n);
           perRequest(base, 'load', b1.load - b0.load, n);
+        }
+        collectGarbage();
+
+        await goHost.clearPosts();
+        const g0 = {host: cpuMs(goHost.pid), plugin: cpuMs(goHost.pluginPid)};
+        const g = await load(goURL, n);
+        const g1 = {host: cpuMs(goHost.pid), plugin: cpuMs(goHost.pluginPid)};
+        if (g.errors) goErrors ||= `${g.errors} errors, first: ${g.firstError}`;
+        if (measured) {
+          underGo.runs.push(g);
+          perRequest(underGo, 'host', g1.host - g0.host, n);
+          perRequest(underGo, 'plugin', g1.plugin - g0.plugin, n);
         }
       }
 
@@ -169,10 +191,39 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           ...(withTarget ? {target: '< 20 ms', met: mine.value < 20 && !oursErrors} : {}),
         });
       }
+
+      // The same plugin under the Go host, for the same rounds: what the server's own protocol work costs.
+      const goRps = figure(
+        underGo.runs.map((r) => r.perSecond),
+        'requests/s',
+      );
+      const goPerRound = underGo.runs.map((r, i) => r.perSecond / base.runs[i]!.perSecond);
+      const goCalls = await goHost.calls();
+      const goCallNotes = Object.entries(goCalls)
+        .map(([m, c]) => [m, c - (goCalls0[m] ?? 0)] as const)
+        .filter(([, c]) => c > 0)
+        .map(([m, c]) => `${m} ${(c / (n * (WARMUP_ROUNDS + opts.runs))).toFixed(2)}`)
+        .join(', ');
+      results.push({
+        benchmark: 'incoming',
+        case: `requests/s, concurrency ${concurrency}, under a Go host`,
+        ours: goRps,
+        baseline: {name: 'bare node:http server', figure: bareRps},
+        ratio: figure(goPerRound, 'x').value,
+        notes: [
+          `the plugin under the conformance harness's Go host (support/go-host.ts), loaded in the same rounds`,
+          `ratio: the median of the rounds' ratios ${goPerRound.map((r) => r.toFixed(2)).join(', ')}`,
+          `p50 ${latency(underGo.runs, 'p50').value.toFixed(2)} ms, p99 ${latency(underGo.runs, 'p99').value.toFixed(2)} ms`,
+          `CPU ms/request: Go host ${medianOf(underGo.cpu.host!).toFixed(3)} + plugin ${medianOf(underGo.cpu.plugin!).toFixed(3)}`,
+          `API calls/request: ${goCallNotes}`,
+          ...(goErrors ? [goErrors] : []),
+        ].join('; '),
+      });
     }
     const problems = await sbx.problems();
     if (problems.length) process.stderr.write(`incoming: the sandbox logged ${problems.length} warnings, first: ${problems[0]}\n`);
   } finally {
+    await goHost?.stop();
     await bare?.stop();
     await sbx.stop();
   }
