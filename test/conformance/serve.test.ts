@@ -1,7 +1,9 @@
+// The Go host's serve scenario (cmd/host/serve.go), which the incoming benchmark
+// runs the plugin under, driven through bench/support/go-host.ts.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import {GoHost} from './go-host.js';
-import {request, pluginExecutable} from './sandbox.js';
+import {GoHost} from '../../bench/support/go-host.js';
+import {request, pluginExecutable} from '../../bench/support/sandbox.js';
 
 describe('the plugin under the Go host (host --scenario serve)', () => {
   let host: GoHost;
