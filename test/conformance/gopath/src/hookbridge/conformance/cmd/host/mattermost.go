@@ -251,13 +251,8 @@ func runMattermost(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
 		timeout = time.Duration(script.TimeoutMs) * time.Millisecond
 	}
 
-	rpcc, hc, ok := connect(r, cl, o.expectHS)
+	rpcc, hc, impl, ok := connectImplemented(r, cl, o.expectHS, timeout)
 	if !ok {
-		return
-	}
-	var impl []string
-	if err := call(hc.client, "Plugin.Implemented", struct{}{}, &impl, timeout); err != nil {
-		r.fail("implemented", "%v", err)
 		return
 	}
 	if missing := missingNames(impl, script.ExpectImplemented...); len(missing) > 0 {
@@ -269,10 +264,7 @@ func runMattermost(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
 	if script.PostHooks != nil {
 		postHooks = *script.PostHooks
 	}
-	hooks := &hookCaller{client: hc.client, implemented: map[string]bool{}, postHooks: postHooks, timeout: timeout}
-	for _, n := range impl {
-		hooks.implemented[n] = true
-	}
+	hooks := newHookCaller(hc, impl, postHooks, timeout)
 	rec := &recorder{}
 	run := &mmRun{r: r, w: w, rec: rec, hooks: hooks, rpcc: rpcc, timeout: timeout, vars: map[string]string{}}
 	api := &mmAPI{w: w, rec: rec, hooks: hooks}
@@ -339,6 +331,28 @@ func runMattermost(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
 	}
 	killAndMeasure(r, cl, lw)
 	run.writeCalls(o.callsOut)
+}
+
+// connectImplemented completes the handshake and asks which hooks the plugin implements.
+func connectImplemented(r *report, cl *goplugin.Client, expectHS, timeout time.Duration) (goplugin.ClientProtocol, *hooksClient, []string, bool) {
+	rpcc, hc, ok := connect(r, cl, expectHS)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	var impl []string
+	if err := call(hc.client, "Plugin.Implemented", struct{}{}, &impl, timeout); err != nil {
+		r.fail("implemented", "%v", err)
+		return nil, nil, nil, false
+	}
+	return rpcc, hc, impl, true
+}
+
+func newHookCaller(hc *hooksClient, implemented []string, postHooks bool, timeout time.Duration) *hookCaller {
+	h := &hookCaller{client: hc.client, implemented: map[string]bool{}, postHooks: postHooks, timeout: timeout}
+	for _, n := range implemented {
+		h.implemented[n] = true
+	}
+	return h
 }
 
 func serveDriver(conn io.ReadWriteCloser) {

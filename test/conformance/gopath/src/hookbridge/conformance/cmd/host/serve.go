@@ -46,19 +46,11 @@ func runServe(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
 	w.sessions[serveAdminToken] = &session{Id: newId(), UserId: defaultAdminId, Token: serveAdminToken}
 	timeout := 30 * time.Second
 
-	_, hc, ok := connect(r, cl, o.expectHS)
+	_, hc, impl, ok := connectImplemented(r, cl, o.expectHS, timeout)
 	if !ok {
 		return
 	}
-	var impl []string
-	if err := call(hc.client, "Plugin.Implemented", struct{}{}, &impl, timeout); err != nil {
-		r.fail("implemented", "%v", err)
-		return
-	}
-	hooks := &hookCaller{client: hc.client, implemented: map[string]bool{}, postHooks: true, timeout: timeout}
-	for _, n := range impl {
-		hooks.implemented[n] = true
-	}
+	hooks := newHookCaller(hc, impl, true, timeout)
 	rec := &recorder{}
 	api := &mmAPI{w: w, rec: rec, hooks: hooks}
 	apiID := hc.broker.NextId()
