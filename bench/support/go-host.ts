@@ -13,26 +13,40 @@ import {request} from './sandbox.js';
 const KEEP_STDERR = 4096;
 
 export class GoHost {
-  private readonly answers: ((line: string) => void)[] = [];
+  /** Commands waiting for their answer, by tag. */
+  private readonly waiting = new Map<number, (answer: string) => void>();
+  private nextTag = 1;
   private stderr = '';
 
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
     private readonly token: string,
+    readonly teamId: string,
     readonly channelId: string,
     readonly pluginPid: number,
   ) {
-    createInterface({input: child.stdout!}).on('line', (line) => this.answers.shift()?.(line));
+    createInterface({input: child.stdout!}).on('line', (line) => {
+      const space = line.indexOf(' ');
+      const tag = Number(line.slice(0, space));
+      const resolve = this.waiting.get(tag);
+      if (space < 0 || !resolve) return;
+      this.waiting.delete(tag);
+      resolve(line.slice(space + 1));
+    });
   }
 
   get pid(): number {
     return this.child.pid!;
   }
 
-  /** Starts the host with the plugin executable and waits until the plugin is active and the front serves. */
-  static start(pluginExe: string, timeoutMs = 60_000): Promise<GoHost> {
-    const child = spawn(goBinary('host'), ['--plugin', pluginExe, '--scenario', 'serve', '--timeout', '4h'], {stdio: ['pipe', 'pipe', 'pipe']});
+  /**
+   * Starts the host with the plugin executable and waits until the plugin is
+   * active and the front serves. `config` is the plugin's settings
+   * (LoadPluginConfiguration).
+   */
+  static start(pluginExe: string, config: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<GoHost> {
+    const child = spawn(goBinary('host'), ['--plugin', pluginExe, '--scenario', 'serve', '--config-json', JSON.stringify(config), '--timeout', '4h'], {stdio: ['pipe', 'pipe', 'pipe']});
     let stderr = '';
     const onErr = (c: Buffer): void => {
       stderr = (stderr + c.toString()).slice(-KEEP_STDERR);
@@ -56,7 +70,7 @@ export class GoHost {
         clearTimeout(timer);
         child.removeAllListeners('exit');
         lines.close();
-        const host = new GoHost(child, m[1]!, m[2]!, m[4]!, Number(m[5]));
+        const host = new GoHost(child, m[1]!, m[2]!, m[3]!, m[4]!, Number(m[5]));
         child.stderr!.off('data', onErr);
         host.stderr = stderr;
         child.stderr!.on('data', (c: Buffer) => (host.stderr = (host.stderr + c.toString()).slice(-KEEP_STDERR)));
@@ -67,10 +81,22 @@ export class GoHost {
 
   private command(line: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      if (this.child.exitCode !== null) return reject(new Error(`the Go host has exited:\n${this.stderr}`));
-      this.answers.push(resolve);
-      this.child.stdin!.write(line + '\n');
+      if (this.child.exitCode !== null || !this.child.stdin!.writable) return reject(new Error(`the Go host has exited:\n${this.stderr}`));
+      const tag = this.nextTag++;
+      this.waiting.set(tag, resolve);
+      this.child.stdin!.write(`${tag} ${line}\n`);
     });
+  }
+
+  /**
+   * Alice posts `text` in town square, stored as the server stores a client's
+   * post; resolves with the post's id once MessageHasBeenPosted has returned.
+   */
+  async post(text: string): Promise<string> {
+    if (text.includes('\n')) throw new Error('one line of text only');
+    const answer = await this.command(`post ${text}`);
+    if (answer.startsWith('error: ')) throw new Error(`post: ${answer.slice(7)}`);
+    return answer;
   }
 
   /** Forgets the posts created so far (the store would otherwise grow run after run). */
@@ -84,15 +110,20 @@ export class GoHost {
     return JSON.parse(await this.command('stats')) as Record<string, number>;
   }
 
-  /** Creates an incoming webhook through the plugin's REST API, as the admin; returns its URL. */
-  async createIncomingHook(): Promise<string> {
-    const r = await request(`${this.url}/plugins/hookbridge/api/v1/hooks/incoming`, {
+  /** A call to the plugin's REST API as the admin; throws unless the status is `expect`. */
+  async api<T>(path: string, body: unknown, expect = 201): Promise<T> {
+    const r = await request(`${this.url}/plugins/hookbridge/api/v1${path}`, {
       method: 'POST',
       headers: {Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json'},
-      body: JSON.stringify({channel_id: this.channelId, display_name: 'bench'}),
+      body: JSON.stringify(body),
     });
-    if (r.status !== 201) throw new Error(`creating an incoming hook under the Go host: ${r.status} ${r.body}`);
-    const {id} = JSON.parse(r.body) as {id: string};
+    if (r.status !== expect) throw new Error(`POST ${path} under the Go host: ${r.status} ${r.body}`);
+    return JSON.parse(r.body) as T;
+  }
+
+  /** Creates an incoming webhook in town square; returns its URL. */
+  async createIncomingHook(): Promise<string> {
+    const {id} = await this.api<{id: string}>('/hooks/incoming', {channel_id: this.channelId, display_name: 'bench'});
     return `${this.url}/plugins/hookbridge/hooks/${id}`;
   }
 

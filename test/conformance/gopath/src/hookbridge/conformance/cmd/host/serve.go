@@ -12,10 +12,15 @@ package main
 //
 //	SERVING <front URL> <admin token> <team id> <channel id> <plugin pid>
 //
-// then reads commands from stdin, one per line, each answered by one line:
+// then reads commands from stdin, one per line, each "<tag> <command>", and
+// answers each with one line "<tag> <answer>" (posts may be answered out of
+// order, once their hook has run):
 //
-//	clear   forget the posts created so far          → "ok"
-//	stats   API calls served so far, as JSON          → {"CreatePost":12,…}
+//	clear        forget the posts created so far          → "ok"
+//	stats        API calls served so far, as JSON          → {"CreatePost":12,…}
+//	post <text>  alice posts <text> in town square, as a
+//	             client's post is stored; answered once
+//	             MessageHasBeenPosted has returned         → the post id, or "error: …"
 //
 // At the end of stdin it deactivates and stops the plugin.
 
@@ -24,6 +29,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -79,21 +86,45 @@ func runServe(r *report, cl *goplugin.Client, lw *logWatch, o mmOptions) {
 	}
 	fmt.Printf("SERVING %s %s %s %s %d\n", front.base, serveAdminToken, defaultTeamId, defaultChannelId, pid)
 
+	var out sync.Mutex
+	answer := func(tag, text string) {
+		out.Lock()
+		fmt.Printf("%s %s\n", tag, text)
+		out.Unlock()
+	}
+	var posting sync.WaitGroup
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		switch in.Text() {
+		tag, cmd, _ := strings.Cut(in.Text(), " ")
+		verb, arg, _ := strings.Cut(cmd, " ")
+		switch verb {
 		case "clear":
 			w.mu.Lock()
 			w.posts = map[string]*model.Post{}
 			w.mu.Unlock()
-			fmt.Println("ok")
+			answer(tag, "ok")
 		case "stats":
 			b, _ := json.Marshal(rec.counts())
-			fmt.Println(string(b))
+			answer(tag, string(b))
+		case "post":
+			posting.Add(1)
+			go func() {
+				defer posting.Done()
+				created, appErr, hookErr := api.createPost(&model.Post{UserId: defaultUserId, ChannelId: defaultChannelId, Message: arg}, true)
+				switch {
+				case appErr != nil:
+					answer(tag, "error: "+appErr.Message)
+				case hookErr != nil:
+					answer(tag, "error: "+hookErr.Error())
+				default:
+					answer(tag, created.Id)
+				}
+			}()
 		default:
-			fmt.Printf("unknown command %q\n", in.Text())
+			answer(tag, fmt.Sprintf("error: unknown command %q", cmd))
 		}
 	}
+	posting.Wait()
 	hooks.waitAsync(5 * time.Second)
 	if hooks.has("OnDeactivate") {
 		var ret Z_OnDeactivateReturns
