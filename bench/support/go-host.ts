@@ -8,6 +8,7 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {createInterface} from 'node:readline';
 import {goBinary} from '../../test/conformance/support.js';
+import {settle} from './proc.js';
 import {request} from './sandbox.js';
 
 const KEEP_STDERR = 4096;
@@ -125,6 +126,11 @@ export class GoHost {
   async createIncomingHook(): Promise<string> {
     const {id} = await this.api<{id: string}>('/hooks/incoming', {channel_id: this.channelId, display_name: 'bench'});
     return `${this.url}/plugins/hookbridge/hooks/${id}`;
+  }
+
+  /** Waits until the host and the plugin are idle (see proc.ts settle); resolves with the wait in ms. */
+  settle(maxMs = 8000, quietMs = 1200): Promise<number> {
+    return settle([this.pid, this.pluginPid], maxMs, quietMs);
   }
 
   /** Deactivates and stops the plugin, then the host. */

@@ -168,6 +168,25 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * Waits until the processes have been idle (together under 5% of a core in
+ * every 200 ms window) for `quietMs`, for at most `maxMs`; resolves with how
+ * long that took, in ms.
+ */
+export async function settle(pids: readonly number[], maxMs = 8000, quietMs = 1200): Promise<number> {
+  const t0 = performance.now();
+  const busy = (): number => pids.reduce((a, pid) => a + cpuMs(pid), 0);
+  let quietSince = performance.now();
+  for (let before = busy(); performance.now() - t0 < maxMs; ) {
+    await sleep(200);
+    const now = busy();
+    if (now - before > 10) quietSince = performance.now();
+    else if (performance.now() - quietSince >= quietMs) break;
+    before = now;
+  }
+  return performance.now() - t0;
+}
+
 export const MiB = 1024 * 1024;
 
 export function sleep(ms: number): Promise<void> {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PLUGIN_NODE_FLAGS} from '../../build/node-flags.mjs';
-import {Child, cpuMs, repoRoot, sleep} from './proc.js';
+import {Child, repoRoot, settle} from './proc.js';
 import type {LoadHooksArgs} from './sandbox-host.js';
 
 let built: string | null = null;
@@ -139,18 +139,7 @@ export class BenchSandbox {
    * Resolves with the wait in ms.
    */
   async settle(maxMs = 8000, quietMs = 1200): Promise<number> {
-    const pids = [this.info.pid, await this.pluginPid()];
-    const t0 = performance.now();
-    const busy = (): number => pids.reduce((a, pid) => a + cpuMs(pid), 0);
-    let quietSince = performance.now();
-    for (let before = busy(); performance.now() - t0 < maxMs; ) {
-      await sleep(200);
-      const now = busy();
-      if (now - before > 10) quietSince = performance.now();
-      else if (performance.now() - quietSince >= quietMs) break;
-      before = now;
-    }
-    return performance.now() - t0;
+    return settle([this.info.pid, await this.pluginPid()], maxMs, quietMs);
   }
 
   /** yamux streams open between the host and the plugin. */
