@@ -14,14 +14,17 @@
 // to the same receiver (support/bare-sender.ts): at concurrency 128 for the
 // rate, and for the unloaded p99 in bursts of what a post asks of the receiver
 // (n requests at once over n kept-alive connections, stamped with the burst's
-// start), so that the floor the receiver itself sets shows.
+// start), so that the floor the receiver itself sets shows. The max run is
+// also made under the Go host (support/go-host.ts), whose posts come from 16
+// posters in the benchmark process, for the same hook counts and rounds.
 
 import http from 'node:http';
 import {collectGarbage, figure, percentile, type BenchResult, type Figure} from './harness.js';
+import {GoHost} from './support/go-host.js';
 import {Child, cpuMs, sleep} from './support/proc.js';
 import {runLeanLoad} from './support/lean-load.js';
 import {Receiver} from './support/receiver.js';
-import {BenchSandbox, request} from './support/sandbox.js';
+import {BenchSandbox, pluginExecutable, request} from './support/sandbox.js';
 
 export interface OutgoingOptions {
   levels: number[];
@@ -59,12 +62,14 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
   const sbx = await BenchSandbox.start();
   const receiver = new Receiver();
   let sender: Child | null = null;
+  let goHost: GoHost | null = null;
   const agent = new http.Agent({keepAlive: true, maxSockets: POSTERS, maxFreeSockets: POSTERS});
   const results: BenchResult[] = [];
   try {
     await receiver.start();
     sender = await Child.start('bench/support/bare-sender.ts');
     await sbx.configure({AllowedInternalHosts: '127.0.0.1'});
+    const go = (goHost = await GoHost.start(pluginExecutable(), {AllowedInternalHosts: '127.0.0.1'}));
     const postURL = `${sbx.url}/api/v4/posts`;
     const headers = {Authorization: 'Bearer alice', 'Content-Type': 'application/json'};
     // A post's text carries its creation time, taken as its request is built.
@@ -81,6 +86,12 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           // One callback path per hook: hooks of a channel may not share a trigger word and a URL.
           body: {team_id: sbx.info.teamId, channel_id: sbx.info.townId, display_name: `bench ${hooks}`, trigger_words: ['bench'], callback_urls: [`${receiver.url}/hook/${hooks}`], content_type: 'application/json', max_attempts: 1},
         });
+      }
+    };
+    let goHooks = 0;
+    const addGoHooks = async (total: number): Promise<void> => {
+      for (; goHooks < total; goHooks++) {
+        await go.api('/hooks/outgoing', {team_id: go.teamId, channel_id: go.channelId, display_name: `bench ${goHooks}`, trigger_words: ['bench'], callback_urls: [`${receiver.url}/go/${goHooks}`], content_type: 'application/json', max_attempts: 1});
       }
     };
     /** Waits for `expected` deliveries, then for the queue to finish its bookkeeping. */
@@ -110,7 +121,11 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
 
     for (const n of opts.levels) {
       await addHooks(n);
+      await addGoHooks(n);
       const unloaded: RunFigures[] = [];
+      const underGo: RunFigures[] = [];
+      const goCpu = {host: [] as number[], plugin: [] as number[]};
+      const goCalls = new Map<string, number>();
       const max: RunFigures[] = [];
       const sustained: RunFigures[] = [];
       const viaRest: RunFigures[] = [];
@@ -156,6 +171,29 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           for (const [method, count] of Object.entries(await sbx.calls())) calls.set(method, (calls.get(method) ?? 0) + count);
           for (const [prefix, bytes] of Object.entries(await sbx.kvBytes())) kvBytes.set(prefix, (kvBytes.get(prefix) ?? 0) + bytes);
           callDeliveries += m.deliveries;
+        }
+
+        // The same max load under the Go host, from 16 posters here.
+        await go.clearPosts();
+        receiver.reset();
+        collectGarbage();
+        await go.settle();
+        const goCalls0 = await go.calls();
+        const g0 = {host: cpuMs(go.pid), plugin: cpuMs(go.pluginPid)};
+        let nextPost = 0;
+        const gm0 = performance.now();
+        await Promise.all(
+          Array.from({length: POSTERS}, async () => {
+            for (let i = nextPost++; i < maxPosts; i = nextPost++) await go.post(`bench ${process.hrtime.bigint()} rest of the message`);
+          }),
+        );
+        const g = await collect(maxPosts * n, gm0);
+        await go.settle();
+        if (measured) {
+          underGo.push(g);
+          goCpu.host.push((cpuMs(go.pid) - g0.host) / g.deliveries);
+          goCpu.plugin.push((cpuMs(go.pluginPid) - g0.plugin) / g.deliveries);
+          for (const [method, count] of Object.entries(await go.calls())) goCalls.set(method, (goCalls.get(method) ?? 0) + count - (goCalls0[method] ?? 0));
         }
 
         // Sustained: an open-loop schedule at half of this level's max so far.
@@ -204,7 +242,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           runs.map((r) => r[key]),
           unit,
         );
-      const missing = [...unloaded, ...max, ...sustained, ...viaRest].reduce((a, r) => a + r.missing, 0);
+      const missing = [...unloaded, ...max, ...sustained, ...viaRest, ...underGo].reduce((a, r) => a + r.missing, 0);
       const lost = missing ? `; ${missing} deliveries did not arrive` : '';
       const label = `${n} hook${n === 1 ? '' : 's'}`;
       const apiCalls = [...calls].map(([method, c]) => `${method} ${(c / callDeliveries).toFixed(2)}`).join(', ');
@@ -236,6 +274,20 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           notes: `the posts made with POST /api/v4/posts by ${POSTERS} lean clients (support/lean-load.ts) in the benchmark process, which share the 2 cores; p99 under this load ${fig(viaRest, 'p99', 'ms').value.toFixed(0)} ms`,
         });
       }
+      const goRate = fig(underGo, 'perSecond', 'deliveries/s');
+      const goDeliveries = underGo.reduce((a, r) => a + r.deliveries, 0);
+      const goCallNotes = [...goCalls]
+        .filter(([, c]) => c > 0)
+        .map(([m, c]) => `${m} ${(c / goDeliveries).toFixed(2)}`)
+        .join(', ');
+      results.push({
+        benchmark: 'outgoing',
+        case: `max rate, ${label}, under a Go host`,
+        ours: goRate,
+        baseline: {name: `bare node:http client, concurrency ${QUEUE_CONCURRENCY}`, figure: bareRateFig},
+        ratio: goRate.value / bareRateFig.value,
+        notes: `the plugin under the conformance harness's Go host (support/go-host.ts), its posts from ${POSTERS} posters in the benchmark process; p99 under this load ${fig(underGo, 'p99', 'ms').value.toFixed(0)} ms; API calls/delivery: ${goCallNotes}; CPU ms/delivery: Go host ${figure(goCpu.host, '').value.toFixed(3)}, plugin ${figure(goCpu.plugin, '').value.toFixed(3)} (both counted from quiet to quiet)`,
+      });
       const sustainedRate = fig(sustained, 'perSecond', 'deliveries/s');
       const sustainedP99 = fig(sustained, 'p99', 'ms');
       results.push({
@@ -262,6 +314,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
     if (problems.length) process.stderr.write(`outgoing: the sandbox logged ${problems.length} warnings, first: ${problems[0]}\n`);
   } finally {
     agent.destroy();
+    await goHost?.stop();
     await sender?.stop();
     await receiver.stop();
     await sbx.stop();
