@@ -4,11 +4,12 @@
 // node:http server doing the same parsing, checks and store write in its own
 // process (support/bare-server.ts), both loaded the same way in the same run.
 // The plugin is also measured under a Go host doing the server's part the way
-// Mattermost does (support/go-host.ts: go-plugin, net/rpc, gob, net/http), for
-// the same rounds. The load comes from support/lean-load.ts, a client in the manner of wrk that
-// spends a fraction of what a node:http client does per request: the load
-// generator shares the two cores with what it measures, and a heavy one adds
-// the same CPU per request to both sides, which pulls their ratio towards 1.
+// Mattermost does (support/go-host.ts: go-plugin, net/rpc, gob, net/http), in
+// the same rounds. The load comes from support/lean-load.ts, a client in the
+// manner of wrk that spends a fraction of what a node:http client does per
+// request: the load generator shares the two cores with what it measures, and
+// a heavy one adds the same CPU per request to both sides, which pulls their
+// ratio towards 1.
 
 import {collectGarbage, figure, type BenchResult, type Figure} from './harness.js';
 import {runLeanLoad as runLoad} from './support/lean-load.js';
@@ -82,8 +83,8 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
       const base: Side = {runs: [], cpu: {}};
       const underGo: Side = {runs: [], cpu: {}};
       const calls = new Map<string, number>();
+      const goCalls = new Map<string, number>();
       let goErrors = '';
-      const goCalls0 = await goHost.calls();
       let leaked = 0;
       let oursErrors = '';
       for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
@@ -131,6 +132,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
         collectGarbage();
 
         await goHost.clearPosts();
+        const goCalls0 = await goHost.calls();
         const g0 = {host: cpuMs(goHost.pid), plugin: cpuMs(goHost.pluginPid)};
         const g = await load(goURL, n);
         const g1 = {host: cpuMs(goHost.pid), plugin: cpuMs(goHost.pluginPid)};
@@ -139,6 +141,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           underGo.runs.push(g);
           perRequest(underGo, 'host', g1.host - g0.host, n);
           perRequest(underGo, 'plugin', g1.plugin - g0.plugin, n);
+          for (const [method, count] of Object.entries(await goHost.calls())) goCalls.set(method, (goCalls.get(method) ?? 0) + count - (goCalls0[method] ?? 0));
         }
       }
 
@@ -198,11 +201,9 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
         'requests/s',
       );
       const goPerRound = underGo.runs.map((r, i) => r.perSecond / base.runs[i]!.perSecond);
-      const goCalls = await goHost.calls();
-      const goCallNotes = Object.entries(goCalls)
-        .map(([m, c]) => [m, c - (goCalls0[m] ?? 0)] as const)
+      const goCallNotes = [...goCalls]
         .filter(([, c]) => c > 0)
-        .map(([m, c]) => `${m} ${(c / (n * (WARMUP_ROUNDS + opts.runs))).toFixed(2)}`)
+        .map(([m, c]) => `${m} ${(c / measuredRequests).toFixed(2)}`)
         .join(', ');
       results.push({
         benchmark: 'incoming',

@@ -13,14 +13,27 @@ import {request} from './sandbox.js';
 
 const KEEP_STDERR = 4096;
 
+/** The last few KB a child wrote to stderr, for error messages. */
+class StderrTail {
+  text = '';
+  constructor(child: ChildProcess) {
+    child.stderr!.on('data', (c: Buffer) => (this.text = (this.text + c.toString()).slice(-KEEP_STDERR)));
+  }
+}
+
+interface Waiting {
+  resolve: (answer: string) => void;
+  reject: (err: Error) => void;
+}
+
 export class GoHost {
   /** Commands waiting for their answer, by tag. */
-  private readonly waiting = new Map<number, (answer: string) => void>();
+  private readonly waiting = new Map<number, Waiting>();
   private nextTag = 1;
-  private stderr = '';
 
   private constructor(
     private readonly child: ChildProcess,
+    private readonly stderr: StderrTail,
     readonly url: string,
     private readonly token: string,
     readonly teamId: string,
@@ -30,10 +43,15 @@ export class GoHost {
     createInterface({input: child.stdout!}).on('line', (line) => {
       const space = line.indexOf(' ');
       const tag = Number(line.slice(0, space));
-      const resolve = this.waiting.get(tag);
-      if (space < 0 || !resolve) return;
+      const w = this.waiting.get(tag);
+      if (space < 0 || !w) return;
       this.waiting.delete(tag);
-      resolve(line.slice(space + 1));
+      w.resolve(line.slice(space + 1));
+    });
+    child.once('exit', (code) => {
+      const err = new Error(`the Go host has exited (${code}):\n${this.stderr.text}`);
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
     });
   }
 
@@ -48,43 +66,37 @@ export class GoHost {
    */
   static start(pluginExe: string, config: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<GoHost> {
     const child = spawn(goBinary('host'), ['--plugin', pluginExe, '--scenario', 'serve', '--config-json', JSON.stringify(config), '--timeout', '4h'], {stdio: ['pipe', 'pipe', 'pipe']});
-    let stderr = '';
-    const onErr = (c: Buffer): void => {
-      stderr = (stderr + c.toString()).slice(-KEEP_STDERR);
-    };
-    child.stderr!.on('data', onErr);
+    const stderr = new StderrTail(child);
     return new Promise((resolve, reject) => {
       const lines = createInterface({input: child.stdout!});
       let out = '';
+      const onExit = (code: number | null): void => fail(`it exited (${code})`);
       const fail = (why: string): void => {
         clearTimeout(timer);
         lines.close();
         child.kill('SIGKILL');
-        reject(new Error(`the Go host did not start: ${why}\n${out}${stderr}`));
+        reject(new Error(`the Go host did not start: ${why}\n${out}${stderr.text}`));
       };
       const timer = setTimeout(() => fail(`no SERVING line within ${timeoutMs} ms`), timeoutMs);
-      child.once('exit', (code) => fail(`it exited (${code})`));
+      child.once('exit', onExit);
       lines.on('line', (line) => {
         out += line + '\n';
         const m = /^SERVING (\S+) (\S+) (\S+) (\S+) (\d+)$/.exec(line);
         if (!m) return;
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', onExit);
+        // Nothing follows SERVING until a command is sent, so the next reader misses nothing.
         lines.close();
-        const host = new GoHost(child, m[1]!, m[2]!, m[3]!, m[4]!, Number(m[5]));
-        child.stderr!.off('data', onErr);
-        host.stderr = stderr;
-        child.stderr!.on('data', (c: Buffer) => (host.stderr = (host.stderr + c.toString()).slice(-KEEP_STDERR)));
-        resolve(host);
+        resolve(new GoHost(child, stderr, m[1]!, m[2]!, m[3]!, m[4]!, Number(m[5])));
       });
     });
   }
 
   private command(line: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      if (this.child.exitCode !== null || !this.child.stdin!.writable) return reject(new Error(`the Go host has exited:\n${this.stderr}`));
+      if (this.child.exitCode !== null || !this.child.stdin!.writable) return reject(new Error(`the Go host has exited:\n${this.stderr.text}`));
       const tag = this.nextTag++;
-      this.waiting.set(tag, resolve);
+      this.waiting.set(tag, {resolve, reject});
       this.child.stdin!.write(`${tag} ${line}\n`);
     });
   }
