@@ -60,3 +60,16 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/** Adds each method's count in `after` (less its count in `before`) to `into`. */
+export function addCounts(into: Map<string, number>, after: Record<string, number>, before: Record<string, number> = {}): void {
+  for (const [method, count] of Object.entries(after)) into.set(method, (into.get(method) ?? 0) + count - (before[method] ?? 0));
+}
+
+/** "Method 0.12, …": each count per unit (request, delivery), leaving out those never seen. */
+export function countsPer(counts: Map<string, number>, units: number): string {
+  return [...counts]
+    .filter(([, c]) => c > 0)
+    .map(([method, c]) => `${method} ${(c / units).toFixed(2)}`)
+    .join(', ');
+}

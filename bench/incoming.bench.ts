@@ -11,7 +11,7 @@
 // a heavy one adds the same CPU per request to both sides, which pulls their
 // ratio towards 1.
 
-import {collectGarbage, figure, type BenchResult, type Figure} from './harness.js';
+import {addCounts, collectGarbage, countsPer, figure, type BenchResult, type Figure} from './harness.js';
 import {runLeanLoad as runLoad} from './support/lean-load.js';
 import type {LoadResult} from './support/load.js';
 import {GoHost} from './support/go-host.js';
@@ -115,7 +115,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           perRequest(ours, 'host', c1.host - c0.host, n);
           perRequest(ours, 'plugin', c1.plugin - c0.plugin, n);
           perRequest(ours, 'load', c1.load - c0.load, n);
-          for (const [method, count] of Object.entries(await sbx.calls())) calls.set(method, (calls.get(method) ?? 0) + count);
+          addCounts(calls, await sbx.calls());
           leaked = Math.max(leaked, ((await sbx.streams()) - streams0) / n);
         }
         collectGarbage();
@@ -141,12 +141,12 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           underGo.runs.push(g);
           perRequest(underGo, 'host', g1.host - g0.host, n);
           perRequest(underGo, 'plugin', g1.plugin - g0.plugin, n);
-          for (const [method, count] of Object.entries(await goHost.calls())) goCalls.set(method, (goCalls.get(method) ?? 0) + count - (goCalls0[method] ?? 0));
+          addCounts(goCalls, await goHost.calls(), goCalls0);
         }
       }
 
       const measuredRequests = n * opts.runs;
-      const apiCalls = [...calls].map(([m, c]) => `${m} ${(c / measuredRequests).toFixed(2)}`).join(', ');
+      const apiCalls = countsPer(calls, measuredRequests);
       const cpu = `CPU ms/request: host ${medianOf(ours.cpu.host!).toFixed(3)} + plugin ${medianOf(ours.cpu.plugin!).toFixed(3)} (bare server ${medianOf(base.cpu.server!).toFixed(3)}), load generator ${medianOf(ours.cpu.load!).toFixed(3)} / ${medianOf(base.cpu.load!).toFixed(3)}`;
       const rps = figure(
         ours.runs.map((r) => r.perSecond),
@@ -201,10 +201,6 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
         'requests/s',
       );
       const goPerRound = underGo.runs.map((r, i) => r.perSecond / base.runs[i]!.perSecond);
-      const goCallNotes = [...goCalls]
-        .filter(([, c]) => c > 0)
-        .map(([m, c]) => `${m} ${(c / measuredRequests).toFixed(2)}`)
-        .join(', ');
       results.push({
         benchmark: 'incoming',
         case: `requests/s, concurrency ${concurrency}, under a Go host`,
@@ -216,7 +212,7 @@ export async function incomingBench(opts: IncomingOptions): Promise<BenchResult[
           `ratio: the median of the rounds' ratios ${goPerRound.map((r) => r.toFixed(2)).join(', ')}`,
           `p50 ${latency(underGo.runs, 'p50').value.toFixed(2)} ms, p99 ${latency(underGo.runs, 'p99').value.toFixed(2)} ms`,
           `CPU ms/request: Go host ${medianOf(underGo.cpu.host!).toFixed(3)} + plugin ${medianOf(underGo.cpu.plugin!).toFixed(3)}`,
-          `API calls/request: ${goCallNotes}`,
+          `API calls/request: ${countsPer(goCalls, measuredRequests)}`,
           ...(goErrors ? [goErrors] : []),
         ].join('; '),
       });

@@ -19,7 +19,7 @@
 // posters in the benchmark process, for the same hook counts and rounds.
 
 import http from 'node:http';
-import {collectGarbage, figure, percentile, type BenchResult, type Figure} from './harness.js';
+import {addCounts, collectGarbage, countsPer, figure, percentile, type BenchResult, type Figure} from './harness.js';
 import {GoHost} from './support/go-host.js';
 import {Child, cpuMs, sleep} from './support/proc.js';
 import {runLeanLoad} from './support/lean-load.js';
@@ -168,7 +168,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           max.push(m);
           cpu.host.push((cpuMs(sbx.info.pid) - c0.host) / m.deliveries);
           cpu.plugin.push((cpuMs(pluginPid) - c0.plugin) / m.deliveries);
-          for (const [method, count] of Object.entries(await sbx.calls())) calls.set(method, (calls.get(method) ?? 0) + count);
+          addCounts(calls, await sbx.calls());
           for (const [prefix, bytes] of Object.entries(await sbx.kvBytes())) kvBytes.set(prefix, (kvBytes.get(prefix) ?? 0) + bytes);
           callDeliveries += m.deliveries;
         }
@@ -193,7 +193,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           underGo.push(g);
           goCpu.host.push((cpuMs(go.pid) - g0.host) / g.deliveries);
           goCpu.plugin.push((cpuMs(go.pluginPid) - g0.plugin) / g.deliveries);
-          for (const [method, count] of Object.entries(await go.calls())) goCalls.set(method, (goCalls.get(method) ?? 0) + count - (goCalls0[method] ?? 0));
+          addCounts(goCalls, await go.calls(), goCalls0);
         }
 
         // Sustained: an open-loop schedule at half of this level's max so far.
@@ -245,7 +245,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       const missing = [...unloaded, ...max, ...sustained, ...viaRest, ...underGo].reduce((a, r) => a + r.missing, 0);
       const lost = missing ? `; ${missing} deliveries did not arrive` : '';
       const label = `${n} hook${n === 1 ? '' : 's'}`;
-      const apiCalls = [...calls].map(([method, c]) => `${method} ${(c / callDeliveries).toFixed(2)}`).join(', ');
+      const apiCalls = countsPer(calls, callDeliveries);
       const kvTotal = [...kvBytes.values()].reduce((a, b) => a + b, 0);
       const kvWritten = `${(kvTotal / callDeliveries).toFixed(0)} (${[...kvBytes]
         .sort((a, b) => b[1] - a[1])
@@ -276,17 +276,13 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       }
       const goRate = fig(underGo, 'perSecond', 'deliveries/s');
       const goDeliveries = underGo.reduce((a, r) => a + r.deliveries, 0);
-      const goCallNotes = [...goCalls]
-        .filter(([, c]) => c > 0)
-        .map(([m, c]) => `${m} ${(c / goDeliveries).toFixed(2)}`)
-        .join(', ');
       results.push({
         benchmark: 'outgoing',
         case: `max rate, ${label}, under a Go host`,
         ours: goRate,
         baseline: {name: `bare node:http client, concurrency ${QUEUE_CONCURRENCY}`, figure: bareRateFig},
         ratio: goRate.value / bareRateFig.value,
-        notes: `the plugin under the conformance harness's Go host (support/go-host.ts), its posts from ${POSTERS} posters in the benchmark process; p99 under this load ${fig(underGo, 'p99', 'ms').value.toFixed(0)} ms; API calls/delivery: ${goCallNotes}; CPU ms/delivery: Go host ${figure(goCpu.host, '').value.toFixed(3)}, plugin ${figure(goCpu.plugin, '').value.toFixed(3)} (both counted from quiet to quiet)`,
+        notes: `the plugin under the conformance harness's Go host (support/go-host.ts), its posts from ${POSTERS} posters in the benchmark process; p99 under this load ${fig(underGo, 'p99', 'ms').value.toFixed(0)} ms; API calls/delivery: ${countsPer(goCalls, goDeliveries)}; CPU ms/delivery: Go host ${figure(goCpu.host, '').value.toFixed(3)}, plugin ${figure(goCpu.plugin, '').value.toFixed(3)} (both counted from quiet to quiet)`,
       });
       const sustainedRate = fig(sustained, 'perSecond', 'deliveries/s');
       const sustainedP99 = fig(sustained, 'p99', 'ms');
