@@ -14,9 +14,10 @@
 // to the same receiver (support/bare-sender.ts): at concurrency 128 for the
 // rate, and for the unloaded p99 in bursts of what a post asks of the receiver
 // (n requests at once over n kept-alive connections, stamped with the burst's
-// start), so that the floor the receiver itself sets shows. The max run is
-// also made under the Go host (support/go-host.ts), whose posts come from 16
-// posters in the benchmark process, for the same hook counts and rounds.
+// start), so that the floor the receiver itself sets shows. The unloaded and
+// max runs are also made under the Go host (support/go-host.ts), whose posts
+// come from the benchmark process (16 posters at max), for the same hook counts
+// and rounds.
 
 import http from 'node:http';
 import {addCounts, collectGarbage, countsPer, figure, percentile, type BenchResult, type Figure} from './harness.js';
@@ -124,6 +125,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       await addGoHooks(n);
       const unloaded: RunFigures[] = [];
       const underGo: RunFigures[] = [];
+      const unloadedUnderGo: RunFigures[] = [];
       const goCpu = {host: [] as number[], plugin: [] as number[]};
       const goCalls = new Map<string, number>();
       const max: RunFigures[] = [];
@@ -172,6 +174,20 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           for (const [prefix, bytes] of Object.entries(await sbx.kvBytes())) kvBytes.set(prefix, (kvBytes.get(prefix) ?? 0) + bytes);
           callDeliveries += m.deliveries;
         }
+
+        // Unloaded under the Go host: one post at a time from here, once host and plugin are idle.
+        await go.clearPosts();
+        receiver.reset();
+        collectGarbage();
+        await go.settle();
+        const gu0 = performance.now();
+        for (let i = 0; i < posts; i++) {
+          await go.post(`bench ${process.hrtime.bigint()} rest of the message`);
+          if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
+          await sleep(20);
+        }
+        const gu = await collect(posts * n, gu0);
+        if (measured) unloadedUnderGo.push(gu);
 
         // The same max load under the Go host, from 16 posters here.
         await go.clearPosts();
@@ -242,7 +258,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           runs.map((r) => r[key]),
           unit,
         );
-      const missing = [...unloaded, ...max, ...sustained, ...viaRest, ...underGo].reduce((a, r) => a + r.missing, 0);
+      const missing = [...unloaded, ...max, ...sustained, ...viaRest, ...underGo, ...unloadedUnderGo].reduce((a, r) => a + r.missing, 0);
       const lost = missing ? `; ${missing} deliveries did not arrive` : '';
       const label = `${n} hook${n === 1 ? '' : 's'}`;
       const apiCalls = countsPer(calls, callDeliveries);
@@ -304,6 +320,15 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         target: `< ${TARGET_P99_MS} ms`,
         met: p99.value < TARGET_P99_MS && !missing,
         notes: `p50 ${fig(unloaded, 'p50', 'ms').value.toFixed(2)} ms; ${unloadedPosts(n)} posts/run, each run once host and plugin were idle (waited ${figure(settleMs, '').value.toFixed(0)} ms, median)`,
+      });
+      const goP99 = fig(unloadedUnderGo, 'p99', 'ms');
+      results.push({
+        benchmark: 'outgoing',
+        case: `p99 post-to-receipt unloaded, ${label}, under a Go host`,
+        ours: goP99,
+        baseline: {name: `bare client, ${n === 1 ? 'one request' : `${n} requests at once`} per post`, figure: bareP99Fig},
+        ratio: bareP99Fig.value / goP99.value,
+        notes: `p50 ${fig(unloadedUnderGo, 'p50', 'ms').value.toFixed(2)} ms; ${unloadedPosts(n)} posts/run from the benchmark process through the Go host, each run once it and the plugin were idle`,
       });
     }
     const problems = await sbx.problems();
