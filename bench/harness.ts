@@ -61,7 +61,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Adds each method's count in `after` (less its count in `before`) to `into`. */
+/** Adds each key's count in `after` (less its count in `before`) to `into`: API calls by method, bytes by key family. */
 export function addCounts(into: Map<string, number>, after: Record<string, number>, before: Record<string, number> = {}): void {
   for (const [method, count] of Object.entries(after)) into.set(method, (into.get(method) ?? 0) + count - (before[method] ?? 0));
 }

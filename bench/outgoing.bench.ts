@@ -24,7 +24,7 @@ import {addCounts, collectGarbage, countsPer, figure, percentile, type BenchResu
 import {GoHost} from './support/go-host.js';
 import {Child, cpuMs, sleep} from './support/proc.js';
 import {runLeanLoad} from './support/lean-load.js';
-import {Receiver} from './support/receiver.js';
+import {Receiver, stampedMessage} from './support/receiver.js';
 import {BenchSandbox, pluginExecutable, request} from './support/sandbox.js';
 
 export interface OutgoingOptions {
@@ -74,7 +74,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
     const postURL = `${sbx.url}/api/v4/posts`;
     const headers = {Authorization: 'Bearer alice', 'Content-Type': 'application/json'};
     // A post's text carries its creation time, taken as its request is built.
-    const restPostBody = (): Buffer => Buffer.from(JSON.stringify({channel_id: sbx.info.townId, message: `bench ${process.hrtime.bigint()} rest of the message`}));
+    const restPostBody = (): Buffer => Buffer.from(JSON.stringify({channel_id: sbx.info.townId, message: stampedMessage('bench')}));
     const post = async (): Promise<void> => {
       const r = await request(postURL, {method: 'POST', headers, body: restPostBody(), agent});
       if (r.status !== 201) throw new Error(`POST /api/v4/posts → ${r.status}: ${r.body}`);
@@ -106,10 +106,20 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       await sleep(200);
       return figures;
     };
-    const prepare = async (): Promise<void> => {
-      await sbx.clearPosts();
+    const prepare = async (host: {clearPosts(): Promise<unknown>} = sbx): Promise<void> => {
+      await host.clearPosts();
       receiver.reset();
       collectGarbage();
+    };
+    /** Unloaded: `posts` posts one at a time, each 20 ms after the last delivery of the one before. */
+    const unloadedRun = async (n: number, posts: number, postOne: () => Promise<unknown>): Promise<RunFigures> => {
+      const t0 = performance.now();
+      for (let i = 0; i < posts; i++) {
+        await postOne();
+        if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
+        await sleep(20);
+      }
+      return collect(posts * n, t0);
     };
 
     // Sample the plugin's payload once, so the baseline sends the same bytes.
@@ -144,13 +154,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         const settled = await sbx.settle();
         if (measured) settleMs.push(settled);
         const posts = unloadedPosts(n);
-        const t0 = performance.now();
-        for (let i = 0; i < posts; i++) {
-          await sbx.postOne('bench');
-          if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
-          await sleep(20);
-        }
-        const u = await collect(posts * n, t0);
+        const u = await unloadedRun(n, posts, () => sbx.postOne('bench'));
         if (measured) unloaded.push(u);
 
         // Max: 16 posters, each posting again once the plugin has run the hook of its last post.
@@ -171,28 +175,18 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           cpu.host.push((cpuMs(sbx.info.pid) - c0.host) / m.deliveries);
           cpu.plugin.push((cpuMs(pluginPid) - c0.plugin) / m.deliveries);
           addCounts(calls, await sbx.calls());
-          for (const [prefix, bytes] of Object.entries(await sbx.kvBytes())) kvBytes.set(prefix, (kvBytes.get(prefix) ?? 0) + bytes);
+          addCounts(kvBytes, await sbx.kvBytes());
           callDeliveries += m.deliveries;
         }
 
         // Unloaded under the Go host: one post at a time from here, once host and plugin are idle.
-        await go.clearPosts();
-        receiver.reset();
-        collectGarbage();
+        await prepare(go);
         await go.settle();
-        const gu0 = performance.now();
-        for (let i = 0; i < posts; i++) {
-          await go.post(`bench ${process.hrtime.bigint()} rest of the message`);
-          if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
-          await sleep(20);
-        }
-        const gu = await collect(posts * n, gu0);
+        const gu = await unloadedRun(n, posts, () => go.post(stampedMessage('bench')));
         if (measured) unloadedUnderGo.push(gu);
 
         // The same max load under the Go host, from 16 posters here.
-        await go.clearPosts();
-        receiver.reset();
-        collectGarbage();
+        await prepare(go);
         await go.settle();
         const goCalls0 = await go.calls();
         const g0 = {host: cpuMs(go.pid), plugin: cpuMs(go.pluginPid)};
@@ -200,7 +194,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         const gm0 = performance.now();
         await Promise.all(
           Array.from({length: POSTERS}, async () => {
-            for (let i = nextPost++; i < maxPosts; i = nextPost++) await go.post(`bench ${process.hrtime.bigint()} rest of the message`);
+            for (let i = nextPost++; i < maxPosts; i = nextPost++) await go.post(stampedMessage('bench'));
           }),
         );
         const g = await collect(maxPosts * n, gm0);

@@ -6,6 +6,11 @@
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 
+/** A post's text that carries its creation time, as the receiver reads it back. */
+export function stampedMessage(trigger: string): string {
+  return `${trigger} ${process.hrtime.bigint()} rest of the message`;
+}
+
 export class Receiver {
   count = 0;
   /** Post-to-receipt latencies in ms, in arrival order. */

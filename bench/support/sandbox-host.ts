@@ -16,6 +16,7 @@ import {hookKey, VERSION_KEY} from '../../server/webhooks/store.js';
 import type {Method, Service} from '../../server/wire/netrpc/index.js';
 import {makeHooks} from '../match.bench.js';
 import {serveIpc} from './proc.js';
+import {stampedMessage} from './receiver.js';
 
 const calls = new Map<string, number>();
 /** Bytes the plugin sent to be written to the KV store (values, and old values to compare), by key prefix. */
@@ -150,7 +151,7 @@ const town = [...sandbox.mm.channels.values()].find((c) => c.Name === 'town-squa
  * creation time on the machine's monotonic clock, which the receiver reads too.
  */
 function createPost(trigger: string): Promise<Post> {
-  return sandbox.mm.createPost({ChannelId: town.Id, UserId: alice.Id, Message: `${trigger} ${process.hrtime.bigint()} rest of the message`, RootId: '', Type: '', Props: {}, FileIds: [], PendingPostId: ''});
+  return sandbox.mm.createPost({ChannelId: town.Id, UserId: alice.Id, Message: stampedMessage(trigger), RootId: '', Type: '', Props: {}, FileIds: [], PendingPostId: ''});
 }
 
 export interface PostManyArgs {
