@@ -354,9 +354,14 @@ export class DeliveryLog {
     return rec && (await this.isListed(rec.hook_id, id)) ? rec : null;
   }
 
+  /** The hook's index as stored now (read afresh: another node may have written it), empty when there is none. */
+  private async storedIndex(hookId: string): Promise<IndexEntry[]> {
+    return decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+  }
+
   private async isListed(hookId: string, id: string): Promise<boolean> {
     if (this.indexAdds.get(hookId)?.some(([x]) => x === id)) return true;
-    const stored = decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const stored = await this.storedIndex(hookId);
     return stored.some(([x]) => x === id);
   }
 
@@ -370,7 +375,7 @@ export class DeliveryLog {
     this.settle();
     const p = Math.max(0, Math.floor(page) || 0);
     const n = Math.min(Math.max(1, Math.floor(perPage) || 50), this.maxPerHook);
-    const stored = decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const stored = await this.storedIndex(hookId);
     const shown = mergeEntries(stored, this.indexAdds.get(hookId) ?? [], this.maxPerHook).entries.slice(p * n, (p + 1) * n);
     const pages = new Map<string, Promise<StoredPage | null>>();
     const recs = await Promise.all(
@@ -426,7 +431,7 @@ export class DeliveryLog {
       this.indexed.delete(id);
     }
     await this.flushing?.catch(() => undefined);
-    const entries = decodeIndex(await this.api.kvGet(LOG_INDEX_PREFIX + hookId)) ?? [];
+    const entries = await this.storedIndex(hookId);
     await this.deleteStored(entries, []);
     await this.api.kvDelete(LOG_INDEX_PREFIX + hookId);
     this.index.forget(LOG_INDEX_PREFIX + hookId);
