@@ -3,46 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type {AddressInfo} from 'node:net';
 import {after, before, describe, test} from 'node:test';
-import {ResponseReader, runLeanLoad} from './lean-load.js';
-
-const feedAll = (reader: ResponseReader, parts: string[]): ReturnType<ResponseReader['feed']>[] => parts.map((p) => reader.feed(Buffer.from(p, 'latin1')));
-
-describe('ResponseReader', () => {
-  test('a Content-Length response, split anywhere, ends exactly at its length', () => {
-    const raw = 'HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello';
-    for (let cut = 1; cut < raw.length; cut++) {
-      const out = feedAll(new ResponseReader(), [raw.slice(0, cut), raw.slice(cut)]);
-      assert.equal(out[0], null, `cut at ${cut}`);
-      assert.equal(out[1]?.status, 201);
-      assert.equal(Buffer.concat(out[1]!.body).toString(), 'hello');
-      assert.equal(out[1]?.close, false);
-    }
-  });
-
-  test('chunked bodies are joined, with trailers, and the reader is ready for the next response', () => {
-    const reader = new ResponseReader();
-    const out = feedAll(reader, ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n', '2\r\nde\r\n0\r\nX-T: 1\r\n', '\r\n']);
-    assert.deepEqual(out.slice(0, 2), [null, null]);
-    assert.equal(Buffer.concat(out[2]!.body).toString(), 'abcde');
-    const next = reader.feed(Buffer.from('HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n'));
-    assert.equal(next?.status, 204, 'a 204 has no body whatever its headers say');
-  });
-
-  test('an interim 100 response is skipped; Connection: close and HTTP/1.0 are reported', () => {
-    const r = new ResponseReader().feed(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
-    assert.equal(r?.status, 200);
-    assert.equal(r?.close, true);
-    assert.equal(new ResponseReader().feed(Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n'))?.close, true);
-  });
-
-  test('malformed heads, bad chunk sizes and bytes past the end are errors', () => {
-    assert.throws(() => new ResponseReader().feed(Buffer.from('SMTP ready\r\n\r\n')), /malformed response head/);
-    assert.throws(() => new ResponseReader().feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n')), /malformed response head/);
-    assert.throws(() => new ResponseReader().feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')), /chunk size/);
-    assert.throws(() => new ResponseReader().feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab')), /after the response/);
-    assert.throws(() => new ResponseReader().feed(Buffer.alloc(70 * 1024, 'a')), /over 64 KiB/);
-  });
-});
+import {runLeanLoad} from './lean-load.js';
 
 describe('runLeanLoad', () => {
   let server: http.Server;

@@ -6,97 +6,8 @@
 // shares, every microsecond the client spends is one the server does not get.
 
 import net from 'node:net';
+import {HttpReader, type HttpMessage} from './http-reader.js';
 import {loadResult, type LoadOptions, type LoadResult} from './load.js';
-
-const CRLF2 = Buffer.from('\r\n\r\n');
-
-/** How far one response has been read. */
-interface Reading {
-  status: number;
-  /** Bytes of body still to come (Content-Length), or -1 while chunked. */
-  remaining: number;
-  chunked: boolean;
-  close: boolean;
-  body: Buffer[];
-}
-
-/** Parses a response head; null if it is malformed. */
-function parseHead(head: string): Reading | null {
-  const lines = head.split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-  if (!m) return null;
-  const r: Reading = {status: Number(m[1]), remaining: 0, chunked: false, close: lines[0]!.startsWith('HTTP/1.0'), body: []};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') r.remaining = Number(value);
-    else if (name === 'transfer-encoding') r.chunked = value.toLowerCase().includes('chunked');
-    else if (name === 'connection') r.close = value.toLowerCase() === 'close';
-  }
-  // These never have a body, whatever their headers say.
-  if (r.status === 204 || r.status === 304 || r.status < 200) return {...r, chunked: false, remaining: 0};
-  if (r.chunked) r.remaining = -1;
-  else if (!Number.isSafeInteger(r.remaining) || r.remaining < 0) return null;
-  return r;
-}
-
-/**
- * One connection's reader: feed() takes what the socket delivered and returns
- * the finished response, or null while one is still being read. Anything after
- * a response's end is an error (we never pipeline).
- */
-export class ResponseReader {
-  private pending: Buffer = Buffer.alloc(0);
-  private reading: Reading | null = null;
-
-  feed(chunk: Buffer): Reading | null {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (!this.reading) {
-      const end = this.pending.indexOf(CRLF2);
-      if (end < 0) {
-        if (this.pending.length > 64 * 1024) throw new Error('response head over 64 KiB');
-        return null;
-      }
-      const head = parseHead(this.pending.toString('latin1', 0, end));
-      if (!head) throw new Error(`malformed response head: ${JSON.stringify(this.pending.toString('latin1', 0, Math.min(end, 200)))}`);
-      this.pending = this.pending.subarray(end + 4);
-      // An interim (1xx) response precedes the real one.
-      if (head.status >= 200) this.reading = head;
-    }
-    const r = this.reading;
-    if (!r.chunked) {
-      if (this.pending.length < r.remaining) return null;
-      if (this.pending.length > r.remaining) throw new Error('bytes after the response (the server answered more than once)');
-      r.body.push(this.pending);
-      return this.finish();
-    }
-    // Chunked: size line, data, CRLF, until the zero-size chunk and its (empty) trailer.
-    for (;;) {
-      const eol = this.pending.indexOf('\r\n');
-      if (eol < 0) return null;
-      const size = parseInt(this.pending.toString('latin1', 0, eol), 16);
-      if (!Number.isFinite(size) || size < 0) throw new Error('malformed chunk size');
-      if (size === 0) {
-        // The size line's CRLF, any trailer fields, and the empty line that ends them.
-        if (this.pending.indexOf(CRLF2, eol) < 0) return null;
-        return this.finish();
-      }
-      if (this.pending.length < eol + 2 + size + 2) return null;
-      r.body.push(this.pending.subarray(eol + 2, eol + 2 + size));
-      this.pending = this.pending.subarray(eol + 2 + size + 2);
-    }
-  }
-
-  private finish(): Reading {
-    const r = this.reading!;
-    this.reading = null;
-    this.pending = Buffer.alloc(0);
-    return r;
-  }
-}
 
 function requestBytes(o: LoadOptions, url: URL, body: Buffer): Buffer {
   const headers: Record<string, string> = {Host: url.host, Connection: 'keep-alive', ...(o.headers ?? {}), 'Content-Length': String(body.length)};
@@ -124,17 +35,17 @@ export async function runLeanLoad(o: LoadOptions): Promise<LoadResult> {
 
   const worker = async (): Promise<void> => {
     let socket: net.Socket | null = null;
-    let reader = new ResponseReader();
-    let done: ((r: Reading | Error) => void) | null = null;
+    let reader = new HttpReader('response');
+    let done: ((r: HttpMessage | Error) => void) | null = null;
     const connect = (): Promise<net.Socket> =>
       new Promise((resolve, reject) => {
         const s = net.connect({host: url.hostname, port, noDelay: true});
-        reader = new ResponseReader();
+        reader = new HttpReader('response');
         s.once('connect', () => resolve(s));
         s.once('error', reject);
         s.on('data', (chunk: Buffer) => {
           if (!done) return;
-          let r: Reading | null;
+          let r: HttpMessage | null;
           try {
             r = reader.feed(chunk);
           } catch (err) {
@@ -158,7 +69,7 @@ export async function runLeanLoad(o: LoadOptions): Promise<LoadResult> {
         try {
           socket ??= await connect();
           const s: net.Socket = socket;
-          const r = await new Promise<Reading | Error>((resolve) => {
+          const r = await new Promise<HttpMessage | Error>((resolve) => {
             const timer = setTimeout(() => done?.(new Error('timed out')), timeoutMs);
             done = (x) => {
               clearTimeout(timer);
