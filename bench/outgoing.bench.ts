@@ -1,4 +1,4 @@
-// outgoing: from MessageHasBeenPosted to a node:http receiver on 127.0.0.1,
+// outgoing: from MessageHasBeenPosted to a receiver on 127.0.0.1 (support/receiver.ts),
 // with 1, 10 and 100 outgoing hooks matching every post. Posts are created in
 // the sandbox host the way the server stores a client's post, which then runs
 // MessageHasBeenPosted in the plugin; each post's text carries its creation time
@@ -14,10 +14,10 @@
 // to the same receiver (support/bare-sender.ts): at concurrency 128 for the
 // rate, and for the unloaded p99 in bursts of what a post asks of the receiver
 // (n requests at once over n kept-alive connections, stamped with the burst's
-// start), so that the floor the receiver itself sets shows. The unloaded and
-// max runs are also made under the Go host (support/go-host.ts), whose posts
-// come from the benchmark process (16 posters at max), for the same hook counts
-// and rounds.
+// start), so that the floor the receiver itself sets shows. All three loads are
+// also made under the Go host (support/go-host.ts), whose posts come from the
+// benchmark process (16 posters at max; at half of its own max when sustained),
+// for the same hook counts and rounds.
 
 import http from 'node:http';
 import {addCounts, collectGarbage, countsPer, figure, percentile, type BenchResult, type Figure} from './harness.js';
@@ -133,9 +133,13 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
     for (const n of opts.levels) {
       await addHooks(n);
       await addGoHooks(n);
+      /** Posts a second at half the median max rate measured so far (this round's, before any is kept). */
+      const halfOfMax = (kept: RunFigures[], current: RunFigures): number => (figure(kept.length ? kept.map((x) => x.perSecond) : [current.perSecond], '').value / n) * 0.5;
+      const sustainedPosts = (postsPerSecond: number): number => Math.max(5, Math.round((postsPerSecond * opts.sustainedMs) / 1000));
       const unloaded: RunFigures[] = [];
       const underGo: RunFigures[] = [];
       const unloadedUnderGo: RunFigures[] = [];
+      const sustainedUnderGo: RunFigures[] = [];
       const goCpu = {host: [] as number[], plugin: [] as number[]};
       const goCalls = new Map<string, number>();
       const max: RunFigures[] = [];
@@ -206,13 +210,28 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           addCounts(goCalls, await go.calls(), goCalls0);
         }
 
+        // Sustained under the Go host: posts on an open-loop schedule at half of its max so far.
+        await prepare(go);
+        await go.settle();
+        const goRate = halfOfMax(underGo, g);
+        const goPosts = sustainedPosts(goRate);
+        const gs0 = performance.now();
+        const goPosted: Promise<unknown>[] = [];
+        for (let i = 0; i < goPosts; i++) {
+          const wait = gs0 + (i * 1000) / goRate - performance.now();
+          if (wait > 1) await sleep(wait);
+          goPosted.push(go.post(stampedMessage('bench')));
+        }
+        await Promise.all(goPosted);
+        const gs = await collect(goPosts * n, gs0);
+        if (measured) sustainedUnderGo.push(gs);
+
         // Sustained: an open-loop schedule at half of this level's max so far.
         await prepare();
-        const rate = (figure(max.length ? max.map((x) => x.perSecond) : [m.perSecond], '').value / n) * 0.5;
-        const sustainedPosts = Math.max(5, Math.round((rate * opts.sustainedMs) / 1000));
+        const rate = halfOfMax(max, m);
         const s0 = performance.now();
-        await sbx.postAtRate('bench', sustainedPosts, rate);
-        const s = await collect(sustainedPosts * n, s0);
+        await sbx.postAtRate('bench', sustainedPosts(rate), rate);
+        const s = await collect(sustainedPosts(rate) * n, s0);
         if (measured) sustained.push(s);
 
         // The same max load with 1 hook, its posts made through the REST API by 16 lean clients here.
@@ -252,7 +271,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
           runs.map((r) => r[key]),
           unit,
         );
-      const missing = [...unloaded, ...max, ...sustained, ...viaRest, ...underGo, ...unloadedUnderGo].reduce((a, r) => a + r.missing, 0);
+      const missing = [...unloaded, ...max, ...sustained, ...viaRest, ...underGo, ...unloadedUnderGo, ...sustainedUnderGo].reduce((a, r) => a + r.missing, 0);
       const lost = missing ? `; ${missing} deliveries did not arrive` : '';
       const label = `${n} hook${n === 1 ? '' : 's'}`;
       const apiCalls = countsPer(calls, callDeliveries);
@@ -303,6 +322,14 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         baseline: null,
         ratio: null,
         notes: `p50 ${fig(sustained, 'p50', 'ms').value.toFixed(1)} ms, p99 ${sustainedP99.value.toFixed(1)} ms post-to-receipt`,
+      });
+      results.push({
+        benchmark: 'outgoing',
+        case: `sustained (half of max), ${label}, under a Go host`,
+        ours: fig(sustainedUnderGo, 'perSecond', 'deliveries/s'),
+        baseline: null,
+        ratio: null,
+        notes: `half of the max rate under the Go host; posts from the benchmark process through the Go host on an open-loop schedule; p50 ${fig(sustainedUnderGo, 'p50', 'ms').value.toFixed(1)} ms, p99 ${fig(sustainedUnderGo, 'p99', 'ms').value.toFixed(1)} ms post-to-receipt`,
       });
       const p99 = fig(unloaded, 'p99', 'ms');
       results.push({
