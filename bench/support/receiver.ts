@@ -23,6 +23,7 @@ const OK = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 'latin1')
 const BAD = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 'latin1');
 // Idle keep-alive connections are closed after this, as node:http's server does.
 const KEEP_ALIVE_MS = 5000;
+const NOTHING = Buffer.alloc(0);
 
 /** The post-to-receipt latency in ms a payload's text gives, or NaN. */
 function latencyOf(body: Buffer, clock: bigint): number {
@@ -67,7 +68,7 @@ export class Receiver {
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (let m = reader.feed(chunk); m; m = reader.feed(Buffer.alloc(0))) {
+        for (let m = reader.feed(chunk); m; m = reader.feed(NOTHING)) {
           const clock = process.hrtime.bigint();
           const body = m.body.length === 1 ? m.body[0]! : Buffer.concat(m.body);
           this.received(body, latencyOf(body, clock));
