@@ -45,6 +45,12 @@ const WARMUP_ROUNDS = 1;
 const TARGET_RATE = 5000;
 const TARGET_P99_MS = 10;
 
+/** What a run needs of the host it posts through: the sandbox host or the Go host. */
+interface Host {
+  clearPosts(): Promise<unknown>;
+  settle(): Promise<number>;
+}
+
 interface RunFigures {
   perSecond: number;
   p50: number;
@@ -106,32 +112,39 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       await sleep(200);
       return figures;
     };
-    const prepare = async (host: {clearPosts(): Promise<unknown>} = sbx): Promise<void> => {
+    const prepare = async (host: Host = sbx): Promise<void> => {
       await host.clearPosts();
       receiver.reset();
       collectGarbage();
     };
+    /** prepare(), then waits until the host and its plugin are idle; resolves with the wait in ms. */
+    const quiet = async (host: Host = sbx): Promise<number> => {
+      await prepare(host);
+      return host.settle();
+    };
     /**
-     * Before an unloaded run: one post, not measured, whose deliveries leave the plugin's
-     * connections to the receiver open, as they are for hooks in use. The plugin closes a
-     * connection idle for 4 s, and the runs under the other host in between take longer than
-     * that, so without it a run's first post would also open its 100 connections.
+     * Unloaded: first one post, not measured, whose deliveries leave the plugin's connections
+     * to the receiver open, as they are for hooks in use (the plugin closes a connection idle
+     * for 4 s, and the runs under the other host in between take longer than that, so a run's
+     * first post would otherwise also open its 100 connections); then, once `host` and its
+     * plugin are idle, `posts` posts one at a time, each 20 ms after the last delivery of the
+     * one before.
      */
-    const openConnections = async (n: number, postOne: () => Promise<unknown>): Promise<void> => {
+    const unloadedRun = async (host: Host, n: number, posts: number, postOne: () => Promise<unknown>): Promise<{figures: RunFigures; settledMs: number}> => {
       receiver.reset();
       await postOne();
       if (!(await receiver.waitFor(n, 30_000))) throw new Error(`the post before an unloaded run: ${receiver.count} of ${n} deliveries arrived`);
-    };
-    /** Unloaded: `posts` posts one at a time, each 20 ms after the last delivery of the one before. */
-    const unloadedRun = async (n: number, posts: number, postOne: () => Promise<unknown>): Promise<RunFigures> => {
+      const settledMs = await quiet(host);
       const t0 = performance.now();
       for (let i = 0; i < posts; i++) {
         await postOne();
         if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
         await sleep(20);
       }
-      return collect(posts * n, t0);
+      return {figures: await collect(posts * n, t0), settledMs};
     };
+    const sandboxPost = (): Promise<void> => sbx.postOne('bench');
+    const goPost = (): Promise<string> => go.post(stampedMessage('bench'));
 
     // Sample the plugin's payload once, so the baseline sends the same bytes.
     await addHooks(1);
@@ -165,20 +178,18 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
         const measured = round >= WARMUP_ROUNDS;
         // Unloaded: one post at a time, once what the previous round left behind is done.
-        await openConnections(n, () => sbx.postOne('bench'));
-        await prepare();
-        const settled = await sbx.settle();
-        if (measured) settleMs.push(settled);
         const posts = unloadedPosts(n);
-        const u = await unloadedRun(n, posts, () => sbx.postOne('bench'));
-        if (measured) unloaded.push(u);
+        const u = await unloadedRun(sbx, n, posts, sandboxPost);
+        if (measured) {
+          unloaded.push(u.figures);
+          settleMs.push(u.settledMs);
+        }
 
         // Max: 16 posters, each posting again once the plugin has run the hook of its last post.
         // Its CPU, API calls and KV writes are counted from quiet to quiet, so that they
         // include what the deliveries leave to do behind them (the delivery log's writes).
-        await prepare();
         const pluginPid = await sbx.pluginPid();
-        await sbx.settle();
+        await quiet();
         await sbx.resetCalls();
         const c0 = {host: cpuMs(sbx.info.pid), plugin: cpuMs(pluginPid)};
         const maxPosts = Math.max(POSTERS, Math.ceil(opts.deliveries / n));
@@ -196,22 +207,18 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         }
 
         // Unloaded under the Go host: one post at a time from here, once host and plugin are idle.
-        await openConnections(n, () => go.post(stampedMessage('bench')));
-        await prepare(go);
-        await go.settle();
-        const gu = await unloadedRun(n, posts, () => go.post(stampedMessage('bench')));
-        if (measured) unloadedUnderGo.push(gu);
+        const gu = await unloadedRun(go, n, posts, goPost);
+        if (measured) unloadedUnderGo.push(gu.figures);
 
         // The same max load under the Go host, from 16 posters here.
-        await prepare(go);
-        await go.settle();
+        await quiet(go);
         const goCalls0 = await go.calls();
         const g0 = {host: cpuMs(go.pid), plugin: cpuMs(go.pluginPid)};
         let nextPost = 0;
         const gm0 = performance.now();
         await Promise.all(
           Array.from({length: POSTERS}, async () => {
-            for (let i = nextPost++; i < maxPosts; i = nextPost++) await go.post(stampedMessage('bench'));
+            for (let i = nextPost++; i < maxPosts; i = nextPost++) await goPost();
           }),
         );
         const g = await collect(maxPosts * n, gm0);
@@ -224,8 +231,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         }
 
         // Sustained under the Go host: posts on an open-loop schedule at half of its max so far.
-        await prepare(go);
-        await go.settle();
+        await quiet(go);
         const goRate = halfOfMax(underGo, g);
         const goPosts = sustainedPosts(goRate);
         const gs0 = performance.now();
@@ -233,7 +239,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         for (let i = 0; i < goPosts; i++) {
           const wait = gs0 + (i * 1000) / goRate - performance.now();
           if (wait > 1) await sleep(wait);
-          goPosted.push(go.post(stampedMessage('bench')));
+          goPosted.push(goPost());
         }
         await Promise.all(goPosted);
         const gs = await collect(goPosts * n, gs0);
