@@ -6,7 +6,7 @@ import {SlotSet, trackUntilSettled} from './collections/slot-set.js';
 import {ConfigHolder, parseConfig, type PluginConfig} from './config.js';
 import {createDurableDeliveryService} from './delivery/index.js';
 import {DeliveryWatchers, WATCH_EVENT_ID} from './delivery/watchers.js';
-import {HttpApi} from './http/api.js';
+import {HttpApi, type IndexStatus} from './http/api.js';
 import {checkIncoming} from './incoming-guards/index.js';
 import {createInteractive} from './interactive/index.js';
 import type {PluginAPI} from './mattermost/api.js';
@@ -36,6 +36,8 @@ import {TriggerIndex} from './webhooks/trigger-index.js';
 export const PLUGIN_ID = 'hookbridge';
 /** How old an incoming hook's channel and owner may be when a request uses them. */
 const INCOMING_LOOKUP_MS = 1000;
+/** The longest wait between attempts to read the outgoing hooks after activation. */
+const LOAD_RETRY_MAX_MS = 60_000;
 
 export interface DeliveryDeps {
   api: PluginAPI;
@@ -108,6 +110,10 @@ export class HookbridgePlugin implements PluginHooks {
   private readonly config = new ConfigHolder();
   private readonly inflight = new SlotSet<Promise<unknown>>();
   private guardFor: {config: PluginConfig; guard: SsrfGuard} | null = null;
+  /** The first read of every outgoing hook after activation, until it settles. */
+  private loading: Promise<void> | null = null;
+  private loadRetry: NodeJS.Timeout | null = null;
+  private active = false;
   private parts: {
     store: HookStore;
     index: TriggerIndex;
@@ -154,17 +160,18 @@ export class HookbridgePlugin implements PluginHooks {
         await delivery?.forgetHook?.(before.id);
       } else if (after?.enabled && before && !before.enabled) await delivery?.resetFailures?.(after.id);
     };
-    const service = new HookService({api, store, index, sync, config, onOutgoingChanged});
+    const service = new HookService({api, store, index, sync, config, onOutgoingChanged, loading: () => this.loading});
     let dispatcher: OutgoingDispatcher | null = null;
     const dispatching = (): boolean => (dispatcher?.active ?? 0) > 0;
     delivery = (this.options.delivery ?? durableDelivery)({api, client, config, store, service, track, watchers, dispatching});
     const channels = new ChannelCache(api);
-    dispatcher = new OutgoingDispatcher({api, config, index, channels, delivery: () => delivery!});
+    dispatcher = new OutgoingDispatcher({api, config, index, channels, delivery: () => delivery!, loading: () => this.loading});
     // An incoming hook's channel and owner: read at most once a second per hook, however busy it is.
     const users = new LookupCache((id) => api.getUser(id), INCOMING_LOOKUP_MS);
     const recent: RecentLookups = {channel: (id) => channels.fresh(id, INCOMING_LOOKUP_MS), user: (id) => users.get(id)};
     const guard: IncomingGuard = this.options.checkIncoming ?? ((hook, req, body) => checkIncoming(hook, req, body, api));
-    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, watchers, guard, recent, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
+    const indexStatus = (): IndexStatus => ({loaded: sync.rebuilds > 0, hooks: index.size});
+    const http = new HttpApi({api, service, store, config, dispatcher, delivery: () => delivery!, watchers, guard, recent, indexStatus, pluginId: PLUGIN_ID, siteURL: () => api.getSiteURL().catch(() => ''), registerInteractive: (router) => interactive.register(router)});
     this.parts = {store, index, sync, dispatcher, http, delivery: delivery!, watchers};
     return this.parts;
   }
@@ -192,6 +199,7 @@ export class HookbridgePlugin implements PluginHooks {
 
   /** Resolves once no background work (matching, sends, replies) is left. */
   async idle(): Promise<void> {
+    if (this.loading) await this.loading;
     while (this.inflight.size > 0) await Promise.allSettled(this.inflight.toArray());
     await this.wired.sync.settled();
   }
@@ -207,12 +215,47 @@ export class HookbridgePlugin implements PluginHooks {
   async onActivate(): Promise<void> {
     await this.onConfigurationChange();
     const {sync, delivery} = this.wired;
-    await sync.rebuild();
+    this.active = true;
+    // Activation does not wait for every outgoing hook to be read (with many
+    // hooks on a busy database that takes seconds): incoming webhooks and the
+    // REST API need none of them, and posts seen meanwhile wait for the read
+    // (OutgoingDispatcher), so none is matched against an empty index.
+    const first = this.loadIndex(1);
+    this.loading = first;
+    void first.then(() => {
+      if (this.loading === first) this.loading = null;
+      // Started after the read, which it would otherwise slow down: on start the
+      // queue lists every key of the plugin, looking for groups left unindexed.
+      // Posts that waited for the read are dispatched after this.
+      if (this.active) delivery.start?.();
+    });
     if (this.options.backgroundSync !== false) sync.start();
-    delivery.start?.();
+  }
+
+  /** Reads every outgoing hook into the index; never rejects: a failed read is logged and tried again later. */
+  private async loadIndex(attempt: number): Promise<void> {
+    const {sync, index} = this.wired;
+    const started = Date.now();
+    try {
+      await sync.rebuild();
+      this.api.logInfo('Hookbridge: outgoing webhooks loaded', {hooks: index.size, ms: Date.now() - started});
+    } catch (err) {
+      // A periodic full rebuild may have succeeded meanwhile, or the plugin is stopping.
+      if (!this.active || sync.rebuilds > 0) return;
+      const delayMs = Math.min(LOAD_RETRY_MAX_MS, 1000 * 2 ** (attempt - 1));
+      this.api.logError('Hookbridge: could not read the outgoing webhooks; posts trigger none until they are read', {error: errorMessage(err), retry_in_seconds: delayMs / 1000});
+      this.loadRetry = setTimeout(() => {
+        this.loadRetry = null;
+        if (this.active && sync.rebuilds === 0) void this.loadIndex(attempt + 1);
+      }, delayMs);
+      this.loadRetry.unref();
+    }
   }
 
   async onDeactivate(): Promise<void> {
+    this.active = false;
+    if (this.loadRetry) clearTimeout(this.loadRetry);
+    this.loadRetry = null;
     this.parts?.sync.stop();
     // Sends in flight get a moment to finish; the server kills the process soon after anyway.
     await Promise.all([this.parts?.delivery.stop?.(4000), Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5000).unref())])]);

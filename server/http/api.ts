@@ -14,6 +14,8 @@ import {Permissions} from './permissions.js';
 import {errorBody, sendError} from './respond.js';
 import {Router, type Handler} from './router.js';
 
+export type {IndexStatus} from './hooks-api.js';
+
 export type ApiDeps = Omit<HooksApiDeps, 'perms'> & Omit<DeliveriesApiDeps, 'perms'> & Omit<IncomingEndpointDeps, 'api'> & {
   api: PluginAPI;
   /** Routes for interactive messages (clicks, dialog submissions, lookups). */

@@ -1,4 +1,4 @@
-// REST routes for managing hooks (/api/v1/hooks/…, /api/v1/me), with the
+// REST routes for managing hooks (/api/v1/hooks/…, /api/v1/me, /api/v1/status), with the
 // permission rules of Mattermost's api4/webhook.go. JSON field names are those
 // of Mattermost's own REST API; the webapp's client.ts is the contract.
 
@@ -17,6 +17,12 @@ import {BYPASS_LOCK, OTHERS, OWN, type Permissions} from './permissions.js';
 import {paging, readJSON, sendJSON, sendOK} from './respond.js';
 import type {RouteContext, Router} from './router.js';
 
+/** This node's trigger index: whether every outgoing hook has been read into it since activation. */
+export interface IndexStatus {
+  loaded: boolean;
+  hooks: number;
+}
+
 export interface HooksApiDeps {
   api: PluginAPI;
   service: HookService;
@@ -24,6 +30,7 @@ export interface HooksApiDeps {
   config: () => PluginConfig;
   siteURL: () => Promise<string>;
   pluginId: string;
+  indexStatus: () => IndexStatus;
 }
 
 /** The body's id must name the hook of the path, as Mattermost requires on PUT. */
@@ -194,6 +201,14 @@ export function registerHooksApi(router: Router, deps: HooksApiDeps): void {
   router.post('/api/v1/hooks/incoming/{id}/regen_secret', async (c) => {
     const hook = await incomingFor(c);
     await sendJSON(c.res, 200, await incomingOut(await service.regenIncomingSecret(hook.id, c.req.userId)));
+  });
+
+  // --- the plugin's own state, for system admins ---
+
+  router.get('/api/v1/status', async ({req, res}) => {
+    await perms.requireSystem(req.userId, 'manage_system');
+    const index = deps.indexStatus();
+    await sendJSON(res, 200, {outgoing_index: {loaded: index.loaded, hooks: index.hooks}});
   });
 
   // --- what the caller may do ---

@@ -4,6 +4,8 @@ import {call, createOutgoing, makeWorld} from '../http/test-kit.js';
 import type {PluginAPI} from '../mattermost/api.js';
 import {MemoryMattermost} from '../mattermost/memory.js';
 import type {Post} from '../mattermost/model.js';
+import {HookbridgePlugin} from '../plugin.js';
+import {acceptAll} from './incoming-guard.js';
 import {IndexSync} from './index-sync.js';
 import {HookStore, hookKey} from './store.js';
 import {makeHook, RecordingDelivery} from './test-fixtures.js';
@@ -148,5 +150,90 @@ describe('duplicate checks with compact index records', () => {
     // Its own words and URL do not clash with itself on update.
     const put = await call(w.plugin, {method: 'PUT', path: `/api/v1/hooks/outgoing/${String(first.id)}`, userId: w.admin.Id, body: {...first, trigger_words: ['deploy']}});
     assert.equal(put.status, 200);
+  });
+});
+
+describe('activation with hooks already stored', () => {
+  /** A plugin restarted on `mm` whose reads of stored hooks go through `kvGet`. */
+  async function restarted(mm: MemoryMattermost, kvGet: (key: string) => Promise<Uint8Array | null>, rec: RecordingDelivery): Promise<HookbridgePlugin> {
+    const plugin = new HookbridgePlugin({checkIncoming: acceptAll, backgroundSync: false, delivery: () => rec});
+    plugin.setAPI(withKvGet(mm, kvGet));
+    await plugin.onActivate();
+    return plugin;
+  }
+
+  it('is done before the hooks are read; a post seen meanwhile fires once they are, and incoming webhooks work at once', async () => {
+    const w = await makeWorld();
+    const hook = await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: ['http://a.example/1']});
+    const incoming = await call(w.plugin, {path: '/api/v1/hooks/incoming', userId: w.admin.Id, body: {channel_id: w.town.Id}});
+    assert.equal(incoming.status, 201);
+    await w.plugin.onDeactivate();
+
+    let gate: (() => void) | null = null;
+    const rec = new RecordingDelivery();
+    const plugin = await restarted(
+      w.mm,
+      async (key) => {
+        if (key === hookKey('outgoing', String(hook.id)) && gate === null) await new Promise<void>((r) => (gate = r));
+        return w.mm.kvGet(key);
+      },
+      rec,
+    );
+    while (gate === null) await new Promise((r) => setImmediate(r));
+    const status = await call(plugin, {path: '/api/v1/status', userId: w.admin.Id});
+    assert.deepEqual(status.json, {outgoing_index: {loaded: false, hooks: 0}});
+    const sent = await call(plugin, {path: `/hooks/${String((incoming.json as {id: string}).id)}`, body: {text: 'while loading'}});
+    assert.equal(sent.status, 200, 'an incoming webhook needs no outgoing hook');
+
+    const saved = await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy now'} as Post);
+    await plugin.messageHasBeenPosted({}, saved);
+    // The duplicate guard looks through the index too, so it waits as well.
+    const duplicate = call(plugin, {path: '/api/v1/hooks/outgoing', userId: w.admin.Id, body: {team_id: w.team.Id, trigger_words: ['deploy'], callback_urls: ['http://a.example/1']}});
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(rec.jobs.length, 0, 'nothing is matched before the hooks are read');
+    (gate as () => void)();
+    assert.equal((await duplicate).status, 400);
+    await plugin.idle();
+    assert.deepEqual(
+      rec.jobs.map((j) => j.url),
+      ['http://a.example/1'],
+    );
+    assert.deepEqual((await call(plugin, {path: '/api/v1/status', userId: w.admin.Id})).json, {outgoing_index: {loaded: true, hooks: 1}});
+    assert.equal((await call(plugin, {path: '/api/v1/status', userId: w.alice.Id})).status, 403, 'system admins only');
+    await plugin.onDeactivate();
+  });
+
+  it('logs a failed read, lets posts through unmatched, and reads the hooks again later', async (t) => {
+    t.mock.timers.enable({apis: ['setTimeout']});
+    const w = await makeWorld();
+    const hook = await createOutgoing(w, {trigger_words: ['deploy'], callback_urls: ['http://a.example/1']});
+    await w.plugin.onDeactivate();
+    let down = true;
+    const rec = new RecordingDelivery();
+    const plugin = await restarted(
+      w.mm,
+      async (key) => {
+        if (down && key === hookKey('outgoing', String(hook.id))) throw new Error('kv down');
+        return w.mm.kvGet(key);
+      },
+      rec,
+    );
+    const post = async (): Promise<void> => {
+      const saved = await w.mm.createPost({UserId: w.alice.Id, ChannelId: w.town.Id, Message: 'deploy now'} as Post);
+      await plugin.messageHasBeenPosted({}, saved);
+      await plugin.idle();
+    };
+    await post();
+    assert.equal(rec.jobs.length, 0);
+    assert.ok(
+      w.mm.logs.some((l) => l.level === 'error' && /could not read the outgoing webhooks/.test(l.message)),
+      'the failure is logged',
+    );
+    down = false;
+    t.mock.timers.tick(1000);
+    for (let i = 0; i < 1000 && !(await call(plugin, {path: '/api/v1/status', userId: w.admin.Id})).text.includes('"loaded":true'); i++) await new Promise((r) => setImmediate(r));
+    await post();
+    assert.equal(rec.jobs.length, 1, 'matched once the hooks were read again');
+    await plugin.onDeactivate();
   });
 });

@@ -24,6 +24,12 @@ export interface DispatcherDeps {
   index: TriggerIndex;
   channels: ChannelCache;
   delivery: () => DeliveryService;
+  /**
+   * While the hooks are first being read after activation: settles once that
+   * read has (loaded or failed). Posts seen meanwhile wait for it instead of
+   * meeting an empty index.
+   */
+  loading?: () => Promise<void> | null;
 }
 
 /** Posts Mattermost never evaluates: webhook posts (its own and ours) and system messages. */
@@ -66,7 +72,10 @@ export class OutgoingDispatcher {
   /** Finds the hooks a post triggers and hands their jobs to delivery; returns how many jobs. */
   async handle(post: Post, event: OutgoingEvent): Promise<number> {
     const {config, index} = this.deps;
-    if (!config().enableOutgoing || index.size === 0 || !isEvaluated(post) || !post.ChannelId) return 0;
+    if (!config().enableOutgoing || !isEvaluated(post) || !post.ChannelId) return 0;
+    const loading = this.deps.loading?.();
+    if (loading) await loading;
+    if (index.size === 0) return 0;
     this.running++;
     try {
       return await this.dispatch(post, post.ChannelId, event);

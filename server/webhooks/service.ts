@@ -33,6 +33,8 @@ export interface ServiceDeps {
   now?: () => number;
   /** Told about every outgoing hook change (the delivery engine keeps per-hook state). */
   onOutgoingChanged?: (before: OutgoingHook | null, after: OutgoingHook | null) => Promise<void>;
+  /** While the hooks are first being read after activation (see DispatcherDeps.loading). */
+  loading?: () => Promise<void> | null;
 }
 
 type Action = 'created' | 'updated' | 'deleted';
@@ -123,6 +125,9 @@ export class HookService {
         throw HookError.forbidden('api.webhook.create_outgoing.not_open.app_error', 'Outgoing webhooks can only watch public channels, unless the hook includes private channels.', 'channel_id');
       }
     }
+    // The duplicate guard looks through the index, which is empty until the first read is done.
+    const loading = this.deps.loading?.();
+    if (loading) await loading;
     for (const indexed of this.deps.index.teamHooks(input.team_id)) {
       if (indexed.id === selfId || indexed.channel_id !== input.channel_id || !intersects(indexed.trigger_words, input.trigger_words)) continue;
       // The index keeps no callback URLs: the few hooks sharing a trigger word are read whole.
