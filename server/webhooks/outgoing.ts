@@ -26,8 +26,8 @@ export interface DispatcherDeps {
   delivery: () => DeliveryService;
   /**
    * While the hooks are first being read after activation: settles once that
-   * read has (loaded or failed). Posts seen meanwhile wait for it instead of
-   * meeting an empty index.
+   * read is over, whether it loaded them or failed. Posts seen meanwhile wait
+   * for it instead of meeting an empty index.
    */
   loading?: () => Promise<void> | null;
 }
