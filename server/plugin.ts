@@ -217,9 +217,11 @@ export class HookbridgePlugin implements PluginHooks {
     const {sync, delivery} = this.wired;
     this.active = true;
     // Activation does not wait for every outgoing hook to be read (with many
-    // hooks on a busy database that takes seconds): incoming webhooks and the
-    // REST API need none of them, and posts seen meanwhile wait for the read
-    // (OutgoingDispatcher), so none is matched against an empty index.
+    // hooks on a busy database that takes seconds): the server routes no
+    // request and no post to the plugin until OnActivate returns. Incoming
+    // webhooks and the REST API need none of the hooks, and posts seen
+    // meanwhile wait for the read (OutgoingDispatcher), so none is matched
+    // against an empty index.
     const first = this.loadIndex(1);
     this.loading = first;
     void first.then(() => {
