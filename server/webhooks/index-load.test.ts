@@ -72,33 +72,52 @@ describe('loading every outgoing hook', () => {
     assert.ok(reads < 29, `read ${reads} hooks after the failure`);
   });
 
-  it('a rebuild keeps serving the old index until it is complete, and a failed one leaves it as it was', async () => {
+  it('a rebuild refreshes the serving index in place: hooks gone are removed at the end, unchanged records are kept, and a failed one removes nothing', async () => {
     const {mm, ids} = await storeWith(20);
+    let armed = false;
     let gate: (() => void) | null = null;
     let fail = false;
     const api = withKvGet(mm, async (key) => {
-      if (key === hookKey('outgoing', ids[10]!)) {
+      if (armed && key === hookKey('outgoing', ids[10]!)) {
         if (fail) throw new Error('kv down');
         if (gate === null) await new Promise<void>((r) => (gate = r));
       }
       return mm.kvGet(key);
     });
     const index = new TriggerIndex(new RegexRunner());
+    const sync = new IndexSync(api, new HookStore(api), index);
+    await sync.rebuild();
+    assert.equal(index.size, 20);
+    const kept = index.get(ids[3]!);
+
+    // Changed behind the index's back: one hook gone from the store, one with new words, one new.
+    const writer = new HookStore(mm, {backoff: noWait});
     const old = makeHook({trigger_words: ['old']});
     index.upsert(old);
-    const sync = new IndexSync(api, new HookStore(api), index);
+    await writer.deleteOutgoing(ids[0]!);
+    await writer.updateOutgoing(ids[1]!, (h) => ({...h, trigger_words: ['renamed']}));
+    const added = makeHook({trigger_words: ['added']});
+    await writer.createOutgoing(added);
+
+    armed = true;
     const done = sync.rebuild();
     while (gate === null) await new Promise((r) => setImmediate(r));
-    assert.equal(index.size, 1, 'the old index serves while hooks are read');
-    assert.ok(index.get(old.id));
+    assert.ok(index.get(old.id), 'a hook gone from the store is served until the read is complete');
+    assert.ok(index.get(ids[0]!));
     (gate as () => void)();
     await done;
-    assert.equal(index.size, 20);
     assert.equal(index.get(old.id), undefined);
+    assert.equal(index.get(ids[0]!), undefined);
+    assert.deepEqual(index.get(ids[1]!)?.trigger_words, ['renamed']);
+    assert.ok(index.get(added.id));
+    assert.equal(index.size, 20);
+    assert.equal(index.get(ids[3]!), kept, 'an unchanged hook keeps its record');
 
+    index.upsert(old);
     fail = true;
     await assert.rejects(sync.rebuild(), /kv down/);
-    assert.equal(index.size, 20);
+    assert.ok(index.get(old.id), 'a failed rebuild removes nothing');
+    assert.equal(index.size, 21);
   });
 });
 

@@ -67,9 +67,9 @@ export class IndexSync {
     const version = await this.store.version();
     // Whatever was missed may have touched incoming hooks too.
     this.store.forgetIncoming();
-    // Streamed into a new index state: the current one serves posts until the swap,
-    // and each whole hook is dropped as soon as its compact record is made.
-    const next = this.index.rebuilding();
+    // Streamed into the serving index, changing only what changed (a first read
+    // builds it); each whole hook is dropped as soon as it has been compared or filed.
+    const next = this.index.refreshing();
     await this.store.eachOutgoing((hook) => next.add(hook));
     next.commit();
     this.options.onOutgoingChange?.(null);

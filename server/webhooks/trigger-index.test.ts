@@ -551,3 +551,45 @@ describe('trigger index: whole hooks for dispatch', () => {
     await assert.rejects(index.resolve(index.match(post('go')), post('go')), /no way to read whole hooks/);
   });
 });
+
+describe('trigger index: refreshing in place', () => {
+  it('keeps the records of unchanged hooks and files anew those whose matching, state or creator changed', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    const same = hook({display_name: 'same', trigger_words: ['deploy']});
+    const prefix = hook({display_name: 'prefix', trigger_words: ['build']});
+    const off = hook({display_name: 'off', trigger_words: ['ship']});
+    const owner = hook({display_name: 'owner', trigger_words: ['owned']});
+    const gone = hook({display_name: 'gone', trigger_words: ['gone']});
+    index.replaceAll([same, prefix, off, owner, gone]);
+    const before = index.get(same.id);
+
+    const r = index.refreshing();
+    r.add({...same, display_name: 'renamed', callback_urls: ['http://example.com/other']});
+    r.add({...prefix, trigger_when: 1});
+    r.add({...off, enabled: false});
+    r.add({...owner, creator_id: 'user0000000000000000000002'});
+    const added = hook({display_name: 'added', trigger_words: ['added']});
+    r.add(added);
+    assert.ok(index.get(gone.id), 'served until commit');
+    r.commit();
+
+    assert.equal(index.get(same.id), before, 'what the index keeps did not change');
+    assert.deepEqual(matchNames(index, post('building now')), ['prefix:build']);
+    assert.equal(index.get(off.id)?.enabled, false);
+    assert.deepEqual(matchNames(index, post('ship it')), []);
+    assert.equal(index.get(owner.id)?.creator_id, 'user0000000000000000000002');
+    assert.deepEqual(matchNames(index, post('added')), ['added:added']);
+    assert.equal(index.get(gone.id), undefined);
+    assert.equal(index.size, 5);
+  });
+
+  it('builds an empty index from scratch', () => {
+    const index = new TriggerIndex(new RegexRunner());
+    const r = index.refreshing();
+    const a = hook({display_name: 'a', trigger_words: ['go']});
+    r.add(a);
+    assert.equal(index.size, 0, 'a first read is swapped in at commit');
+    r.commit();
+    assert.deepEqual(matchNames(index, post('go')), ['a:go']);
+  });
+});

