@@ -5,16 +5,22 @@ import {HttpReader, type HttpMessage} from './http-reader.js';
 const feedAll = (reader: HttpReader, parts: string[]): (HttpMessage | null)[] => parts.map((p) => reader.feed(Buffer.from(p, 'latin1')));
 const text = (m: HttpMessage | null | undefined): string => Buffer.concat(m?.body ?? []).toString();
 
+/** Feeds `raw` in two parts, cut at every position in turn: nothing comes of the first, `check` sees what the second completes. */
+function atEveryCut(kind: 'request' | 'response', raw: string, check: (m: HttpMessage | null | undefined) => void): void {
+  for (let cut = 1; cut < raw.length; cut++) {
+    const out = feedAll(new HttpReader(kind), [raw.slice(0, cut), raw.slice(cut)]);
+    assert.equal(out[0], null, `cut at ${cut}`);
+    check(out[1]);
+  }
+}
+
 describe('HttpReader, responses', () => {
   test('a Content-Length response, split anywhere, ends exactly at its length', () => {
-    const raw = 'HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello';
-    for (let cut = 1; cut < raw.length; cut++) {
-      const out = feedAll(new HttpReader('response'), [raw.slice(0, cut), raw.slice(cut)]);
-      assert.equal(out[0], null, `cut at ${cut}`);
-      assert.equal(out[1]?.status, 201);
-      assert.equal(text(out[1]), 'hello');
-      assert.equal(out[1]?.close, false);
-    }
+    atEveryCut('response', 'HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello', (m) => {
+      assert.equal(m?.status, 201);
+      assert.equal(text(m), 'hello');
+      assert.equal(m?.close, false);
+    });
   });
 
   test('chunked bodies are joined, with trailers, and the reader is ready for the next response', () => {
@@ -44,12 +50,9 @@ describe('HttpReader, responses', () => {
 
 describe('HttpReader, requests', () => {
   test('a request gives its method, target and body, split anywhere', () => {
-    const raw = 'POST /hook/7?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"text":""}';
-    for (let cut = 1; cut < raw.length; cut++) {
-      const out = feedAll(new HttpReader('request'), [raw.slice(0, cut), raw.slice(cut)]);
-      assert.equal(out[0], null, `cut at ${cut}`);
-      assert.deepEqual([out[1]?.method, out[1]?.target, out[1]?.status, text(out[1]), out[1]?.close], ['POST', '/hook/7?x=1', 0, '{"text":""}', false]);
-    }
+    atEveryCut('request', 'POST /hook/7?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"text":""}', (m) => {
+      assert.deepEqual([m?.method, m?.target, m?.status, text(m), m?.close], ['POST', '/hook/7?x=1', 0, '{"text":""}', false]);
+    });
   });
 
   test('requests sent back to back are read one by one, whatever their framing', () => {
