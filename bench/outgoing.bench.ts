@@ -4,7 +4,8 @@
 // MessageHasBeenPosted in the plugin; each post's text carries its creation time
 // (the monotonic clock every process shares), so the receiver sees
 // post-to-receipt latency. Three loads per level: unloaded (one post at a time,
-// the next once all its deliveries arrived), max (16 posters, each posting again
+// the next 20 ms after all its deliveries arrived; and, apart, one post after
+// 1.5 s idle), max (16 posters, each posting again
 // once the plugin has run the hook of its last post) and sustained (an open-loop
 // schedule at half the max). For 1 hook, one more max run creates the posts
 // through the sandbox's REST API (POST /api/v4/posts) from 16 lean clients
@@ -14,7 +15,8 @@
 // to the same receiver (support/bare-sender.ts): at concurrency 128 for the
 // rate, and for the unloaded p99 in bursts of what a post asks of the receiver
 // (n requests at once over n kept-alive connections, stamped with the burst's
-// start), so that the floor the receiver itself sets shows. All three loads are
+// start, 20 ms apart; one more after 1.5 s idle), so that the floor the
+// receiver itself sets shows. All three loads are
 // also made under the Go host (support/go-host.ts), whose posts come from the
 // benchmark process (16 posters at max; at half of its own max when sustained),
 // for the same hook counts and rounds.
@@ -44,6 +46,10 @@ const QUEUE_CONCURRENCY = 128;
 const WARMUP_ROUNDS = 1;
 const TARGET_RATE = 5000;
 const TARGET_P99_MS = 10;
+/** Between an unloaded run's posts, after the last delivery of the one before (and between the bare client's bursts). */
+const GAP_MS = 20;
+/** The idle spell before the post measured on its own: well under the plugin's 4 s before it closes an idle connection. */
+const IDLE_MS = 1500;
 
 /** What a run needs of the host it posts through: the sandbox host or the Go host. */
 interface Host {
@@ -123,25 +129,34 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       return host.settle();
     };
     /**
-     * Unloaded: first one post, not measured, whose deliveries leave the plugin's connections
-     * to the receiver open, as they are for hooks in use (the plugin closes a connection idle
-     * for 4 s, and the runs under the other host in between take longer than that, so a run's
-     * first post would otherwise also open its 100 connections); then, once `host` and its
-     * plugin are idle, `posts` posts one at a time, each 20 ms after the last delivery of the
-     * one before.
+     * Unloaded: once `host` and its plugin are idle, one post not measured, whose deliveries
+     * open the plugin's connections to the receiver again if the wait outlasted the 4 s after
+     * which it closes an idle one (a hook in use keeps them open); IDLE_MS later, one post
+     * measured on its own (a post to a server that has been idle: on this kind of virtual
+     * machine the first work after an idle spell runs several times slower); then `posts`
+     * posts one at a time, the first 20 ms after that one's last delivery and each 20 ms after
+     * the last delivery of the one before, as the bare client's bursts are spaced.
      */
-    const unloadedRun = async (host: Host, n: number, posts: number, postOne: () => Promise<unknown>): Promise<{figures: RunFigures; settledMs: number}> => {
-      receiver.reset();
-      await postOne();
-      if (!(await receiver.waitFor(n, 30_000))) throw new Error(`the post before an unloaded run: ${receiver.count} of ${n} deliveries arrived`);
+    const unloadedRun = async (host: Host, n: number, posts: number, postOne: () => Promise<unknown>): Promise<{figures: RunFigures; afterIdle: number; settledMs: number}> => {
       const settledMs = await quiet(host);
+      const one = async (what: string): Promise<number> => {
+        receiver.reset();
+        await postOne();
+        if (!(await receiver.waitFor(n, 30_000))) throw new Error(`${what}: ${receiver.count} of ${n} deliveries arrived`);
+        return Math.max(...receiver.latencies);
+      };
+      await one('the post before an unloaded run');
+      await sleep(IDLE_MS);
+      const afterIdle = await one('the post after an idle spell');
+      await sleep(GAP_MS);
+      receiver.reset();
       const t0 = performance.now();
       for (let i = 0; i < posts; i++) {
         await postOne();
         if (!(await receiver.waitFor((i + 1) * n, 30_000))) break;
-        await sleep(20);
+        await sleep(GAP_MS);
       }
-      return {figures: await collect(posts * n, t0), settledMs};
+      return {figures: await collect(posts * n, t0), afterIdle, settledMs};
     };
     const sandboxPost = (): Promise<void> => sbx.postOne('bench');
     const goPost = (): Promise<string> => go.post(stampedMessage('bench'));
@@ -174,6 +189,8 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       const kvBytes = new Map<string, number>();
       let callDeliveries = 0;
       const settleMs: number[] = [];
+      const afterIdle: number[] = [];
+      const afterIdleUnderGo: number[] = [];
 
       for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
         const measured = round >= WARMUP_ROUNDS;
@@ -182,6 +199,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         const u = await unloadedRun(sbx, n, posts, sandboxPost);
         if (measured) {
           unloaded.push(u.figures);
+          afterIdle.push(u.afterIdle);
           settleMs.push(u.settledMs);
         }
 
@@ -208,7 +226,10 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
 
         // Unloaded under the Go host: one post at a time from here, once host and plugin are idle.
         const gu = await unloadedRun(go, n, posts, goPost);
-        if (measured) unloadedUnderGo.push(gu.figures);
+        if (measured) {
+          unloadedUnderGo.push(gu.figures);
+          afterIdleUnderGo.push(gu.afterIdle);
+        }
 
         // The same max load under the Go host, from 16 posters here.
         await quiet(go);
@@ -267,6 +288,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
       // The baseline: the same payload, from a bare client, to the same receiver.
       const bareRate: number[] = [];
       const bareP99: number[] = [];
+      const bareAfterIdle: number[] = [];
       for (let round = 0; round < WARMUP_ROUNDS + opts.runs; round++) {
         receiver.reset();
         const fast = await sender.call<{perSecond: number; errors: number; firstError: string}>('send', {url: `${receiver.url}/bare`, body: payload, concurrency: QUEUE_CONCURRENCY, requests: opts.deliveries});
@@ -275,15 +297,22 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         // What the unloaded posts ask of the receiver: n requests at once, as many times.
         receiver.reset();
         const bursts = unloadedPosts(n);
-        await sender.call('burst', {url: `${receiver.url}/bare`, body: payload, n, bursts, gapMs: 20});
+        await sender.call('burst', {url: `${receiver.url}/bare`, body: payload, n, bursts, gapMs: GAP_MS});
         if (receiver.latencies.length !== bursts * n) throw new Error(`the bare sender's bursts: ${receiver.latencies.length} of ${bursts * n} requests timed`);
+        const steady = latencyFigures(receiver.latencies).p99;
+        // And one burst after as long an idle spell as the plugin's post measured on its own.
+        receiver.reset();
+        await sender.call('burst', {url: `${receiver.url}/bare`, body: payload, n, bursts: 1, gapMs: GAP_MS, leadMs: IDLE_MS});
+        if (receiver.latencies.length !== n) throw new Error(`the bare sender's burst after an idle spell: ${receiver.latencies.length} of ${n} requests timed`);
         if (round >= WARMUP_ROUNDS) {
           bareRate.push(fast.perSecond);
-          bareP99.push(latencyFigures(receiver.latencies).p99);
+          bareP99.push(steady);
+          bareAfterIdle.push(Math.max(...receiver.latencies));
         }
       }
       const bareRateFig = figure(bareRate, 'deliveries/s');
       const bareP99Fig = figure(bareP99, 'ms');
+      const bareAfterIdleFig = figure(bareAfterIdle, 'ms');
 
       const fig = (runs: RunFigures[], key: 'perSecond' | 'p50' | 'p99', unit: string): Figure =>
         figure(
@@ -359,7 +388,16 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         ratio: bareP99Fig.value / p99.value,
         target: `< ${TARGET_P99_MS} ms`,
         met: p99.value < TARGET_P99_MS && !missing,
-        notes: `p50 ${fig(unloaded, 'p50', 'ms').value.toFixed(2)} ms; ${unloadedPosts(n)} posts/run, each run after one post not measured (its connections open) and once host and plugin were idle (waited ${figure(settleMs, '').value.toFixed(0)} ms, median)`,
+        notes: `p50 ${fig(unloaded, 'p50', 'ms').value.toFixed(2)} ms; ${unloadedPosts(n)} posts/run, ${GAP_MS} ms apart, each run once host and plugin were idle (waited ${figure(settleMs, '').value.toFixed(0)} ms, median), then after one post not measured and one after ${IDLE_MS} ms idle (next row)`,
+      });
+      const idleFig = figure(afterIdle, 'ms');
+      results.push({
+        benchmark: 'outgoing',
+        case: `slowest delivery of a post after ${IDLE_MS / 1000} s idle, ${label}`,
+        ours: idleFig,
+        baseline: {name: `bare client, ${n === 1 ? 'one request' : `${n} requests at once`} after as long idle`, figure: bareAfterIdleFig},
+        ratio: bareAfterIdleFig.value / idleFig.value,
+        notes: `one post per run, ${IDLE_MS} ms after the last delivery of a post before it; under a Go host ${figure(afterIdleUnderGo, '').value.toFixed(1)} ms`,
       });
       const goP99 = fig(unloadedUnderGo, 'p99', 'ms');
       results.push({
@@ -368,7 +406,7 @@ export async function outgoingBench(opts: OutgoingOptions): Promise<BenchResult[
         ours: goP99,
         baseline: {name: `bare client, ${n === 1 ? 'one request' : `${n} requests at once`} per post`, figure: bareP99Fig},
         ratio: bareP99Fig.value / goP99.value,
-        notes: `p50 ${fig(unloadedUnderGo, 'p50', 'ms').value.toFixed(2)} ms; ${unloadedPosts(n)} posts/run from the benchmark process through the Go host, each run after one post not measured and once it and the plugin were idle`,
+        notes: `p50 ${fig(unloadedUnderGo, 'p50', 'ms').value.toFixed(2)} ms; ${unloadedPosts(n)} posts/run, ${GAP_MS} ms apart, from the benchmark process through the Go host, each run once it and the plugin were idle, then after one post not measured and one after ${IDLE_MS} ms idle`,
       });
     }
     const problems = await sbx.problems();

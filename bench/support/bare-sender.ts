@@ -27,6 +27,8 @@ export interface BurstArgs {
   bursts: number;
   /** Pause between bursts, as between the plugin's posts. */
   gapMs: number;
+  /** Pause between the burst that opens the connections and the first timed one (default gapMs). */
+  leadMs?: number;
 }
 
 /** The payload with `clock` where the post's creation time goes (null: no time, so the receiver records no latency). */
@@ -54,7 +56,7 @@ async function burst(a: BurstArgs): Promise<void> {
   try {
     // n connections opened and kept, as the plugin's pool has them after its first posts.
     await Promise.all(Array.from({length: a.n}, () => post(agent, url, stamped(template, null))));
-    await new Promise((r) => setTimeout(r, a.gapMs));
+    await new Promise((r) => setTimeout(r, a.leadMs ?? a.gapMs));
     for (let b = 0; b < a.bursts; b++) {
       const body = stamped(template, process.hrtime.bigint());
       await Promise.all(Array.from({length: a.n}, () => post(agent, url, body)));
