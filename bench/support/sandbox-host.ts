@@ -12,6 +12,7 @@ import {paths} from '../../sandbox/paths.js';
 import type {Post} from '../../server/mattermost/model.js';
 import {newId, newSecret} from '../../server/webhooks/ids.js';
 import type {OutgoingHook} from '../../server/webhooks/model.js';
+import {idListValues} from '../../server/webhooks/id-list.js';
 import {hookKey, VERSION_KEY} from '../../server/webhooks/store.js';
 import type {Method, Service} from '../../server/wire/netrpc/index.js';
 import {makeHooks} from '../match.bench.js';
@@ -95,7 +96,8 @@ export interface LoadHooksArgs {
 /**
  * Writes outgoing hooks straight into the plugin's KV store with the layout of
  * server/webhooks/store.ts (hook records, the all/team/channel/creator id lists,
- * hb_version bumped once), as if they had been created one by one.
+ * sharded past 1,000 ids as id-list.ts does, hb_version bumped once), as if they
+ * had been created one by one.
  */
 function loadHooks(args: LoadHooksArgs): {count: number; kvBytes: number} {
   const kv = sandbox.mm.kv;
@@ -131,8 +133,9 @@ function loadHooks(args: LoadHooksArgs): {count: number; kvBytes: number} {
   }
   for (const [key, ids] of lists) {
     const current = kv.get(key);
-    const merged = current ? [...(JSON.parse(Buffer.from(current.value).toString()) as string[]), ...ids] : ids;
-    put(key, enc(merged));
+    const before: unknown = current ? JSON.parse(Buffer.from(current.value).toString()) : [];
+    if (!Array.isArray(before)) throw new Error(`loadHooks: ${key} is already split into shards; load into a store with fewer hooks`);
+    for (const [k, value] of idListValues(key, [...(before as string[]), ...ids])) put(k, value);
   }
   const version = Number(Buffer.from(kv.get(VERSION_KEY)?.value ?? Buffer.from('0')).toString()) || 0;
   put(VERSION_KEY, enc(String(version + 1)));

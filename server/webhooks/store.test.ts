@@ -5,6 +5,7 @@ import type {ClusterEventSendOptions} from '../mattermost/api.js';
 import {call, createOutgoing, makeWorld, type World, type WorldOptions} from '../http/test-kit.js';
 import type {DeliveryService} from './delivery.js';
 import {HookError} from './errors.js';
+import {IdLists} from './id-list.js';
 import {CLUSTER_EVENT_ID} from './index-sync.js';
 import {HookStore, hookKey, VERSION_KEY} from './store.js';
 import {makeHook} from './test-fixtures.js';
@@ -63,6 +64,36 @@ describe('hook store', () => {
     await Promise.all(hooks.map((h, i) => nodes[i % 2]!.createOutgoing(h)));
     assert.equal((await nodes[0]!.allOutgoing()).length, 30);
     assert.equal(await nodes[1]!.version(), 30);
+  });
+
+  it('keeps its indexes exact once their lists are split into shards, on two nodes at once', async () => {
+    const mm = new MemoryMattermost();
+    const lists = {inlineMax: 4, shards: 3};
+    const nodes = [new HookStore(mm, {lists}), new HookStore(mm, {lists})];
+    const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
+    const user = (n: number): string => `user${String(n).padStart(22, '0')}`;
+    const hooks = Array.from({length: 16}, (_, i) => makeHook({channel_id: chan(i % 2), creator_id: user(i % 3)}));
+    await Promise.all(hooks.map((h, i) => nodes[i % 2]!.createOutgoing(h)));
+    // Lists past four ids are sharded: the whole team's, and those of both channels and every creator.
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(mm.kv.get(`hb_ix_out_team_${hooks[0]!.team_id}`)!.value)), {v: 2, shards: 3});
+    // Half of one channel's hooks move to a third channel, and every fourth hook is deleted.
+    await Promise.all(hooks.filter((_, i) => i % 4 === 1).map((h, i) => nodes[i % 2]!.updateOutgoing(h.id, (x) => ({...x, channel_id: chan(2)}))));
+    await Promise.all(hooks.filter((_, i) => i % 4 === 0).map((h, i) => nodes[i % 2]!.deleteOutgoing(h.id)));
+    const kept = hooks.map((h, i) => (i % 4 === 1 ? {...h, channel_id: chan(2)} : h)).filter((_, i) => i % 4 !== 0);
+    const expectIds = (pred: (h: (typeof kept)[number]) => boolean): string[] => kept.filter(pred).map((h) => h.id).sort();
+    const ids = (list: {id: string}[]): string[] => list.map((h) => h.id).sort();
+    for (const node of nodes) {
+      assert.deepEqual(ids(await node.listOutgoing({teamId: hooks[0]!.team_id}, 0, 100)), expectIds(() => true), 'the team');
+      for (const c of [0, 1, 2]) assert.deepEqual(ids(await node.listOutgoing({channelId: chan(c)}, 0, 100)), expectIds((h) => h.channel_id === chan(c)), `channel ${c}`);
+      for (const u of [0, 1, 2]) assert.deepEqual(ids(await node.listOutgoing({creatorId: user(u)}, 0, 100)), expectIds((h) => h.creator_id === user(u)), `creator ${u}`);
+      const seen: {id: string}[] = [];
+      assert.equal(await node.eachOutgoing((h) => seen.push(h)), 12);
+      assert.deepEqual(ids(seen), expectIds(() => true));
+    }
+    // The lists themselves, not only what listing filters out of them, name exactly the live hooks.
+    const raw = new IdLists(mm, (key, mutate) => nodes[0]!.cas(key, mutate), lists);
+    for (const c of [0, 1, 2]) assert.deepEqual([...(await raw.read(`hb_ix_out_chan_${chan(c)}`))].sort(), expectIds((h) => h.channel_id === chan(c)), `channel ${c}'s list`);
+    assert.deepEqual([...(await raw.read('hb_ix_out_all'))].sort(), expectIds(() => true));
   });
 
   it('gives up with 503 when the race never ends, and 404 for missing hooks', async () => {

@@ -6,6 +6,7 @@
 //   hb_ix_<kind>_team_<teamId>           ids by team
 //   hb_ix_<kind>_chan_<channelId>        ids by channel
 //   hb_ix_<kind>_user_<userId>           ids by creator
+//   hb_ix_…_s<n>                         a shard of a list past 1,000 ids (id-list.ts)
 //   hb_version                           a counter bumped by every change
 //
 // Every write is a compare-and-set against the bytes just read, retried on
@@ -16,6 +17,7 @@
 
 import type {PluginAPI} from '../mattermost/api.js';
 import {HookError} from './errors.js';
+import {IdLists, UNCHANGED, type IdListOptions, type Mutate} from './id-list.js';
 import {isValidId} from './ids.js';
 import {IncomingHookCache, type IncomingCacheOptions} from './incoming-cache.js';
 import type {HookKind, IncomingHook, OutgoingHook} from './model.js';
@@ -67,10 +69,11 @@ export interface StoreOptions {
   backoff?: (attempt: number) => Promise<void>;
   /** The memory of incoming hooks read for their webhook URL (cachedIncoming). */
   incomingCache?: IncomingCacheOptions;
+  /** When an index list is split into shards, and into how many. */
+  lists?: IdListOptions;
 }
 
-/** Returned by a mutation to leave the stored value as it is. */
-export const UNCHANGED = Symbol('unchanged');
+export {UNCHANGED};
 
 export interface Change<H> {
   readonly before: H | null;
@@ -85,6 +88,7 @@ export class HookStore {
   /** Compare-and-set attempts that lost a race (for tests and diagnostics). */
   conflicts = 0;
   private readonly incoming: IncomingHookCache;
+  private readonly lists: IdLists;
 
   constructor(
     private readonly api: PluginAPI,
@@ -93,6 +97,7 @@ export class HookStore {
     this.maxRetries = options.maxRetries ?? 25;
     this.backoff = options.backoff ?? ((attempt) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt))));
     this.incoming = new IncomingHookCache((id) => this.read(INCOMING, id), options.incomingCache);
+    this.lists = new IdLists(api, (key, mutate) => this.cas(key, mutate), options.lists);
   }
 
   /** A change to a hook reached the KV store: whatever this node remembers of it is stale. */
@@ -106,7 +111,7 @@ export class HookStore {
    * Applies `mutate` to the current bytes of `key` until the compare-and-set
    * succeeds. `mutate` returns the new bytes, null to delete, or UNCHANGED.
    */
-  async cas(key: string, mutate: (current: Uint8Array | null) => Uint8Array | null | typeof UNCHANGED): Promise<{before: Uint8Array | null; after: Uint8Array | null}> {
+  async cas(key: string, mutate: Mutate): Promise<{before: Uint8Array | null; after: Uint8Array | null}> {
     for (let attempt = 0; attempt < this.maxRetries; attempt++) {
       const current = await this.api.kvGet(key);
       const next = mutate(current);
@@ -119,19 +124,8 @@ export class HookStore {
     throw new HookError(503, 'hookbridge.store.conflict', 'The hook is being changed by someone else right now; try again.');
   }
 
-  private async updateList(key: string, id: string, add: boolean): Promise<void> {
-    await this.cas(key, (current) => {
-      const ids = current ? (JSON.parse(dec.decode(current)) as string[]) : [];
-      const has = ids.includes(id);
-      if (add === has) return UNCHANGED;
-      const next = add ? [...ids, id] : ids.filter((x) => x !== id);
-      return next.length > 0 ? enc.encode(JSON.stringify(next)) : null;
-    });
-  }
-
-  private async readList(key: string): Promise<string[]> {
-    const raw = await this.api.kvGet(key);
-    return raw ? (JSON.parse(dec.decode(raw)) as string[]) : [];
+  private readList(key: string): Promise<string[]> {
+    return this.lists.read(key);
   }
 
   async version(): Promise<number> {
@@ -153,7 +147,8 @@ export class HookStore {
   }
 
   private async create<H extends AnyHook>(spec: KindSpec<H>, hook: H): Promise<Change<H>> {
-    for (const key of entriesOf(spec, hook)) await this.updateList(key, hook.id, true);
+    // Each list is its own compare-and-set: they change side by side.
+    await Promise.all(entriesOf(spec, hook).map((key) => this.lists.add(key, hook.id)));
     const ok = await this.api.kvSetWithOptions(hookKey(spec.kind, hook.id), enc.encode(JSON.stringify(hook)), {atomic: true, oldValue: null});
     if (!ok) throw new HookError(409, 'hookbridge.store.exists', 'A hook with this id already exists.');
     this.written(spec.kind, hook.id);
@@ -179,8 +174,8 @@ export class HookStore {
     const newKeys = after ? entriesOf(spec, after) : [];
     // A hook that moved channel is briefly missing from its new channel's list;
     // list readers tolerate that, and no write depends on it.
-    for (const k of newKeys.filter((k) => !oldKeys.includes(k))) await this.updateList(k, id, true);
-    for (const k of oldKeys.filter((k) => !newKeys.includes(k))) await this.updateList(k, id, false);
+    await Promise.all(newKeys.filter((k) => !oldKeys.includes(k)).map((k) => this.lists.add(k, id)));
+    await Promise.all(oldKeys.filter((k) => !newKeys.includes(k)).map((k) => this.lists.remove(k, id)));
     return {before, after, version: await this.bumpVersion()};
   }
 
