@@ -4,6 +4,9 @@
 // written straight into the sandbox's KV store with the plugin's key layout and
 // read by the plugin once it is activated (POST /api/v4/plugins/hookbridge/restart);
 // a restart is timed until the plugin runs and until it has read them all.
+// With them loaded, and before against none, outgoing hooks are created and
+// deleted one at a time through the REST API, as an admin or a script does: the
+// time each takes, and the bytes sent to the KV store for it.
 
 import {spawn} from 'node:child_process';
 import {newId, newSecret} from '../server/webhooks/ids.js';
@@ -25,6 +28,39 @@ const IDLE_TARGET_MIB = 80;
 const LOADED_TARGET_MIB = 250;
 /** When the last plugin process with the hooks loaded is read again, ms after its restart. */
 const LATER_MS = 75_000;
+
+const CHANGES = 10;
+
+interface ChangeFigures {
+  createMs: number[];
+  deleteMs: number[];
+  /** Bytes sent to be written to the KV store per create and delete (old values compared included). */
+  kvBytes: number;
+}
+
+/** `CHANGES` outgoing hooks created, then deleted, one request at a time. */
+async function timeChanges(sbx: BenchSandbox): Promise<ChangeFigures> {
+  await sbx.resetCalls();
+  const createMs: number[] = [];
+  const deleteMs: number[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const t = performance.now();
+    const hook = await sbx.json<{id: string}>('/plugins/hookbridge/api/v1/hooks/outgoing', {
+      method: 'POST',
+      body: {team_id: sbx.info.teamId, channel_id: sbx.info.townId, display_name: `change ${i}`, trigger_words: [`change${i}`], callback_urls: ['http://127.0.0.1:9/change'], content_type: 'application/json'},
+    });
+    createMs.push(performance.now() - t);
+    ids.push(hook.id);
+  }
+  for (const id of ids) {
+    const t = performance.now();
+    await sbx.json(`/plugins/hookbridge/api/v1/hooks/outgoing/${id}`, {method: 'DELETE'});
+    deleteMs.push(performance.now() - t);
+  }
+  const bytes = Object.values(await sbx.kvBytes()).reduce((a, b) => a + b, 0);
+  return {createMs, deleteMs, kvBytes: bytes / CHANGES};
+}
 
 /** Median of a few RSS samples, 200 ms apart, after `idleMs` of idling. */
 async function settledRss(pid: number, idleMs: number): Promise<number> {
@@ -107,6 +143,8 @@ export async function memoryBench(opts: MemoryOptions): Promise<BenchResult[]> {
       notes: `${(idleFig.value - bareFig.value).toFixed(1)} MiB over a bare Node process`,
     });
 
+    const changesIdle = await timeChanges(sbx);
+
     const t0 = performance.now();
     const loaded = await sbx.loadHooks({count: opts.hooks, teamId: sbx.info.teamId, creatorId: sbx.info.adminId, callbackUrl: 'http://127.0.0.1:9/hook'});
     const kvLoadMs = performance.now() - t0;
@@ -120,6 +158,7 @@ export async function memoryBench(opts: MemoryOptions): Promise<BenchResult[]> {
     // a while idle (within about 50 s here): the last process is read again later.
     await sleep(Math.max(0, LATER_MS - opts.idleMs));
     const laterRss = (await settledRss(await sbx.pluginPid(), 0)) / MiB;
+    const changesLoaded = await timeChanges(sbx);
     const loadedFig = figure(rss, 'MiB');
     const heap = heapBreakdown(opts.hooks);
     const label = `${(opts.hooks / 1000).toFixed(0)}k`;
@@ -162,6 +201,20 @@ export async function memoryBench(opts: MemoryOptions): Promise<BenchResult[]> {
       baseline: {name: 'restart with no hooks', figure: idleLoadedFig},
       ratio: idleLoadedFig.value / readFig.value,
       notes: `${((opts.hooks / (readFig.value - idleLoadedFig.value)) | 0).toLocaleString('en-US')} hooks/s read after activation (KVGet per hook)`,
+    });
+    const pairMs = (c: ChangeFigures): number[] => c.createMs.map((ms, i) => ms + c.deleteMs[i]!);
+    const changeFig = figure(pairMs(changesLoaded), 'ms');
+    const changeIdleFig = figure(pairMs(changesIdle), 'ms');
+    const median = (xs: number[]): string => figure(xs, '').value.toFixed(1);
+    results.push({
+      benchmark: 'memory',
+      case: `create and delete an outgoing hook with ${label} stored`,
+      ours: changeFig,
+      baseline: {name: 'with no hooks stored', figure: changeIdleFig},
+      ratio: changeIdleFig.value / changeFig.value,
+      notes:
+        `${CHANGES} hooks created then deleted through the REST API, one request at a time; create ${median(changesLoaded.createMs)} ms, delete ${median(changesLoaded.deleteMs)} ms ` +
+        `(no hooks: ${median(changesIdle.createMs)} / ${median(changesIdle.deleteMs)} ms); KV bytes written per create and delete ${changesLoaded.kvBytes.toFixed(0)} (no hooks: ${changesIdle.kvBytes.toFixed(0)})`,
     });
   } finally {
     await sbx.stop();
