@@ -36,6 +36,8 @@ const WARMUP_CHANGES = 2;
 interface ChangeFigures {
   createMs: number[];
   deleteMs: number[];
+  /** The team's first page of 50 hooks, as the admin page asks for it. */
+  listMs: number[];
   /** Bytes sent to be written to the KV store per create and delete (old values compared included). */
   kvBytes: number;
 }
@@ -68,7 +70,13 @@ async function timeChanges(sbx: BenchSandbox): Promise<ChangeFigures> {
   await sbx.resetCalls();
   const timed = await changeHooks(sbx, CHANGES);
   const bytes = Object.values(await sbx.kvBytes()).reduce((a, b) => a + b, 0);
-  return {...timed, kvBytes: bytes / CHANGES};
+  const listMs: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const t = performance.now();
+    await sbx.json(`/plugins/hookbridge/api/v1/hooks/outgoing?team_id=${sbx.info.teamId}&page=0&per_page=50`);
+    listMs.push(performance.now() - t);
+  }
+  return {...timed, listMs, kvBytes: bytes / CHANGES};
 }
 
 /** Median of a few RSS samples, 200 ms apart, after `idleMs` of idling. */
@@ -223,7 +231,8 @@ export async function memoryBench(opts: MemoryOptions): Promise<BenchResult[]> {
       ratio: changeIdleFig.value / changeFig.value,
       notes:
         `${CHANGES} hooks created then deleted through the REST API, one request at a time, after ${WARMUP_CHANGES} not measured; create ${median(changesLoaded.createMs)} ms, delete ${median(changesLoaded.deleteMs)} ms ` +
-        `(no hooks: ${median(changesIdle.createMs)} / ${median(changesIdle.deleteMs)} ms); KV bytes written per create and delete ${changesLoaded.kvBytes.toFixed(0)} (no hooks: ${changesIdle.kvBytes.toFixed(0)})`,
+        `(no hooks: ${median(changesIdle.createMs)} / ${median(changesIdle.deleteMs)} ms); KV bytes written per create and delete ${changesLoaded.kvBytes.toFixed(0)} (no hooks: ${changesIdle.kvBytes.toFixed(0)}); ` +
+        `the team's first page of 50 hooks ${median(changesLoaded.listMs)} ms (no hooks: ${median(changesIdle.listMs)} ms)`,
     });
   } finally {
     await sbx.stop();
