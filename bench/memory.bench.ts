@@ -5,8 +5,9 @@
 // read by the plugin once it is activated (POST /api/v4/plugins/hookbridge/restart);
 // a restart is timed until the plugin runs and until it has read them all.
 // With them loaded, and before against none, outgoing hooks are created and
-// deleted one at a time through the REST API, as an admin or a script does: the
-// time each takes, and the bytes sent to the KV store for it.
+// deleted one at a time through the REST API, as an admin or a script does (the
+// time each takes, and the bytes sent to the KV store for it), and the team's
+// first page of hooks is listed.
 
 import {spawn} from 'node:child_process';
 import {newId, newSecret} from '../server/webhooks/ids.js';
