@@ -6,9 +6,12 @@
 // receivers re-read that hook from the store (never trusting the event's
 // content, so events may arrive in any order). A periodic check compares
 // hb_version with the versions this node has seen: a version that is still
-// missing at the following check (its event was lost) triggers a full rebuild,
-// and a full rebuild also runs on a long timer as the last line of defence.
-// All index work is serialised, so a slow read can never overwrite a newer one.
+// missing at the following check (its event was lost) is looked up in the
+// store's record of changes, and the hook it names is re-read; only a version
+// without a record (expired, or written by an older version of the plugin)
+// triggers a full rebuild, which also runs on a long timer as the last line of
+// defence. All index work is serialised, so a slow read can never overwrite a
+// newer one.
 
 import type {PluginAPI} from '../mattermost/api.js';
 import {errorMessage} from './errors.js';
@@ -26,6 +29,7 @@ export interface ChangeNotice {
 
 export interface SyncOptions {
   checkIntervalMs?: number;
+  /** Default an hour: every change can be found by its version, so this only guards against what nothing recorded. */
   fullRebuildIntervalMs?: number;
   /** Told of every outgoing hook change applied here, from any node (null: any hook may have changed). */
   onOutgoingChange?: (hookId: string | null) => void;
@@ -33,6 +37,9 @@ export interface SyncOptions {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** Missed changes repaired one by one; more than this at once and a full rebuild is cheaper. */
+const MAX_REPAIRS = 1000;
 
 export class IndexSync {
   /** Versions up to here are reflected in the index. */
@@ -105,18 +112,20 @@ export class IndexSync {
   }
 
   private apply(notice: ChangeNotice): Promise<void> {
-    return this.serial(async () => {
-      if (notice.kind === 'outgoing') {
-        const hook = await this.store.getOutgoing(notice.id);
-        if (hook && !hook.delete_at) this.index.upsert(hook);
-        else this.index.remove(notice.id);
-        this.options.onOutgoingChange?.(notice.id);
-      } else {
-        this.store.forgetIncoming(notice.id);
-      }
-      if (notice.version > this.base) this.seen.add(notice.version);
-      this.advance();
-    });
+    return this.serial(() => this.applyNow(notice));
+  }
+
+  private async applyNow(notice: ChangeNotice): Promise<void> {
+    if (notice.kind === 'outgoing') {
+      const hook = await this.store.getOutgoing(notice.id);
+      if (hook && !hook.delete_at) this.index.upsert(hook);
+      else this.index.remove(notice.id);
+      this.options.onOutgoingChange?.(notice.id);
+    } else {
+      this.store.forgetIncoming(notice.id);
+    }
+    if (notice.version > this.base) this.seen.add(notice.version);
+    this.advance();
   }
 
   private advance(): void {
@@ -139,10 +148,18 @@ export class IndexSync {
       for (let v = this.base + 1; v <= stored; v++) if (!this.seen.has(v)) missing.add(v);
       // A missing version may just be an event still in flight; only one that
       // stays missing for a whole interval means it was lost.
-      if ([...missing].some((v) => this.missingAtLastCheck.has(v))) {
-        this.api.logInfo('Rebuilding the outgoing webhook index: a change from another node was not received');
-        await this.rebuildNow();
-        return;
+      const lost = [...missing].filter((v) => this.missingAtLastCheck.has(v));
+      if (lost.length > 0) {
+        const changes = lost.length <= MAX_REPAIRS ? await this.store.changesAt(lost) : [];
+        if (changes.length === 0 || changes.some((c) => c === null)) {
+          this.api.logInfo('Rebuilding the outgoing webhook index: a change from another node was not received');
+          await this.rebuildNow();
+          return;
+        }
+        // Re-read just the hooks those changes name.
+        for (const [i, change] of changes.entries()) await this.applyNow({...change!, version: lost[i]!});
+        this.api.logInfo('Changes from other nodes that were not received were read from the store', {changes: lost.length});
+        for (const v of lost) missing.delete(v);
       }
       this.missingAtLastCheck = missing;
     });
@@ -158,7 +175,7 @@ export class IndexSync {
       this.timers.push(t);
     };
     every(this.options.checkIntervalMs ?? 30_000, () => this.check());
-    every(this.options.fullRebuildIntervalMs ?? 15 * 60_000, () => this.rebuild());
+    every(this.options.fullRebuildIntervalMs ?? 60 * 60_000, () => this.rebuild());
   }
 
   stop(): void {

@@ -7,7 +7,7 @@ import type {DeliveryService} from './delivery.js';
 import {HookError} from './errors.js';
 import {IdLists} from './id-list.js';
 import {CLUSTER_EVENT_ID} from './index-sync.js';
-import {HookStore, hookKey, VERSION_KEY} from './store.js';
+import {CHANGE_PREFIX, HookStore, hookKey, VERSION_KEY} from './store.js';
 import {makeHook} from './test-fixtures.js';
 
 const noWait = async (): Promise<void> => {};
@@ -173,22 +173,89 @@ describe('trigger index coherence across nodes', () => {
     assert.ok(heard.get('n2')!.filter((id) => id === hook.id).length >= 2, `node 2 heard of the creation and the change: ${JSON.stringify(heard.get('n2'))}`);
     assert.ok(heard.get('n1')!.includes(String(hook.id)));
 
+    // A lost event is repaired from the change's record: node 2 hears of that hook.
     dropNext();
-    await createOutgoing(n1, {trigger_words: ['other']});
+    const other = await createOutgoing(n1, {trigger_words: ['other']});
     const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>}}}).wired.sync;
+    await sync.check();
+    await sync.check();
+    assert.equal(heard.get('n2')!.at(-1), other.id);
+    // Without the record, the index is rebuilt, and any hook may have changed.
+    dropNext();
+    await createOutgoing(n1, {trigger_words: ['third']});
+    n1.mm.kv.delete(CHANGE_PREFIX + String(await new HookStore(n1.mm).version()));
     await sync.check();
     await sync.check();
     assert.equal(heard.get('n2')!.at(-1), null, 'after a rebuild any hook may have changed');
   });
 
-  it('a lost cluster event is repaired by the version check (after one grace interval)', async () => {
-    const {n1, n2, dropNext} = await cluster();
+  it('a lost cluster event is repaired by the version check (after one grace interval), reading only the hook it changed', async () => {
+    const {n1, n2, deliver, dropNext} = await cluster();
+    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    await n2.plugin.idle(); // the read after activation is a rebuild too
+    const rebuildsBefore = sync.rebuilds;
+    const kept = await createOutgoing(n1, {trigger_words: ['keep']});
+    await deliver();
     dropNext();
     const hook = await createOutgoing(n1, {trigger_words: ['deploy']});
-    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
-    const rebuildsBefore = sync.rebuilds;
     await sync.check();
     assert.equal(n2.plugin.index.get(String(hook.id)), undefined, 'an event may still be in flight');
+    const reads = n1.mm.callsTo('KVGet').length;
+    await sync.check();
+    assert.ok(n2.plugin.index.get(String(hook.id)), 'read from the store');
+    assert.equal(sync.rebuilds, rebuildsBefore, 'no full rebuild');
+    // The version, the change's record and the hook: not every hook and list.
+    assert.equal(n1.mm.callsTo('KVGet').length - reads, 3);
+    assert.ok(n2.plugin.index.get(String(kept.id)));
+
+    // A lost change and a lost deletion are repaired the same way.
+    dropNext();
+    await call(n1.plugin, {method: 'PUT', path: `/api/v1/hooks/outgoing/${String(hook.id)}`, userId: n1.admin.Id, body: {...hook, trigger_words: ['ship']}});
+    dropNext();
+    await call(n1.plugin, {method: 'DELETE', path: `/api/v1/hooks/outgoing/${String(kept.id)}`, userId: n1.admin.Id});
+    await sync.check();
+    await sync.check();
+    assert.deepEqual(n2.plugin.index.get(String(hook.id))?.trigger_words, ['ship']);
+    assert.equal(n2.plugin.index.get(String(kept.id)), undefined);
+    assert.equal(sync.rebuilds, rebuildsBefore);
+  });
+
+  it('a node that stops right after writing a hook has taken its version already: other nodes find the hook', async () => {
+    const {n1, n2} = await cluster();
+    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    await n2.plugin.idle();
+    const rebuildsBefore = sync.rebuilds;
+    const hook = makeHook({trigger_words: ['deploy']});
+    // Every write after the hook's own fails, and no cluster event goes out: the node stopped there.
+    const original = n1.mm.kvSetWithOptions.bind(n1.mm);
+    let stopped = false;
+    n1.mm.kvSetWithOptions = async (key, value, options) => {
+      if (stopped) throw new Error('the node stopped');
+      const ok = await original(key, value, options);
+      if (key === hookKey('outgoing', hook.id)) stopped = true;
+      return ok;
+    };
+    await new HookStore(n1.mm).createOutgoing(hook).catch(() => undefined);
+    n1.mm.kvSetWithOptions = original;
+    assert.ok(n1.mm.kv.has(hookKey('outgoing', hook.id)), 'the hook was written');
+    await sync.check();
+    await sync.check();
+    assert.ok(n2.plugin.index.get(hook.id), 'found through its version');
+    assert.equal(sync.rebuilds, rebuildsBefore);
+  });
+
+  it('a lost change without its record (expired, or made by an older version) is repaired by a full rebuild', async () => {
+    const {n1, n2, dropNext} = await cluster();
+    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    await n2.plugin.idle(); // the read after activation is a rebuild too
+    const rebuildsBefore = sync.rebuilds;
+    dropNext();
+    const hook = await createOutgoing(n1, {trigger_words: ['deploy']});
+    const version = await new HookStore(n1.mm).version();
+    // The record is kept a day, then expires with the KV store's own clock.
+    assert.notEqual(n1.mm.kv.get(CHANGE_PREFIX + String(version))?.expiresAt ?? null, null);
+    n1.mm.kv.delete(CHANGE_PREFIX + String(version));
+    await sync.check();
     await sync.check();
     assert.ok(n2.plugin.index.get(String(hook.id)), 'rebuilt from the store');
     assert.equal(sync.rebuilds, rebuildsBefore + 1);

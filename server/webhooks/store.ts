@@ -8,12 +8,18 @@
 //   hb_ix_<kind>_user_<userId>           ids by creator
 //   hb_ix_…_s<n>                         a shard of a list past 1,000 ids (id-list.ts)
 //   hb_version                           a counter bumped by every change
+//   hb_chg_<version>                     the hook that version changed, {kind, id}
+//                                        (kept a day)
 //
 // Every write is a compare-and-set against the bytes just read, retried on
 // conflict, so two nodes writing at once cannot lose each other's update. Index
 // lists are written before a new hook and cleaned after a deleted one, so an
 // index may briefly name a hook that does not exist (readers skip it) but never
-// misses one that does.
+// misses one that does. A change takes its version, and records which hook it
+// is about, before it writes the hook: a node that stops between the two leaves
+// a version naming a hook that did not change (readers re-read it), never a
+// change without a version, so other nodes can find every change they missed
+// by its version (index-sync.ts).
 
 import type {PluginAPI} from '../mattermost/api.js';
 import {HookError} from './errors.js';
@@ -27,6 +33,15 @@ const dec = new TextDecoder();
 
 const KIND_KEY: Record<HookKind, string> = {outgoing: 'out', incoming: 'in'};
 export const VERSION_KEY = 'hb_version';
+export const CHANGE_PREFIX = 'hb_chg_';
+/** How long the record of a change is kept: far longer than a node takes to notice it missed one. */
+const CHANGE_TTL_SECONDS = 24 * 3600;
+
+/** Which hook a version changed. */
+export interface ChangeRecord {
+  kind: HookKind;
+  id: string;
+}
 
 export function hookKey(kind: HookKind, id: string): string {
   return `hb_${KIND_KEY[kind]}_${id}`;
@@ -78,7 +93,7 @@ export {UNCHANGED};
 export interface Change<H> {
   readonly before: H | null;
   readonly after: H | null;
-  /** hb_version after the change. */
+  /** The version this change took (hb_version). */
   readonly version: number;
 }
 
@@ -138,6 +153,30 @@ export class HookStore {
     return Number(dec.decode(after!));
   }
 
+  /** The next version, recorded as changing this hook; taken before the hook is written (see the file comment). */
+  private async recordChange(kind: HookKind, id: string): Promise<number> {
+    const version = await this.bumpVersion();
+    const record: ChangeRecord = {kind, id};
+    await this.api.kvSetWithOptions(CHANGE_PREFIX + version, enc.encode(JSON.stringify(record)), {expireInSeconds: CHANGE_TTL_SECONDS});
+    return version;
+  }
+
+  /** The hooks these versions changed; null where there is no record (expired, or written by an older version). */
+  async changesAt(versions: readonly number[]): Promise<(ChangeRecord | null)[]> {
+    return Promise.all(
+      versions.map(async (version) => {
+        const raw = await this.api.kvGet(CHANGE_PREFIX + version);
+        if (!raw) return null;
+        try {
+          const r = JSON.parse(dec.decode(raw)) as Partial<ChangeRecord>;
+          return (r.kind === 'outgoing' || r.kind === 'incoming') && typeof r.id === 'string' ? {kind: r.kind, id: r.id} : null;
+        } catch {
+          return null;
+        }
+      }),
+    );
+  }
+
   // --- typed hooks ---
 
   private async read<H extends AnyHook>(spec: KindSpec<H>, id: string): Promise<H | null> {
@@ -149,10 +188,11 @@ export class HookStore {
   private async create<H extends AnyHook>(spec: KindSpec<H>, hook: H): Promise<Change<H>> {
     // Each list is its own compare-and-set: they change side by side.
     await Promise.all(entriesOf(spec, hook).map((key) => this.lists.add(key, hook.id)));
+    const version = await this.recordChange(spec.kind, hook.id);
     const ok = await this.api.kvSetWithOptions(hookKey(spec.kind, hook.id), enc.encode(JSON.stringify(hook)), {atomic: true, oldValue: null});
     if (!ok) throw new HookError(409, 'hookbridge.store.exists', 'A hook with this id already exists.');
     this.written(spec.kind, hook.id);
-    return {before: null, after: hook, version: await this.bumpVersion()};
+    return {before: null, after: hook, version};
   }
 
   /**
@@ -162,6 +202,9 @@ export class HookStore {
   private async update<H extends AnyHook>(spec: KindSpec<H>, id: string, mutate: (current: H) => H | null): Promise<Change<H>> {
     if (!isValidId(id)) throw notFound(spec.kind);
     const seen: {before: H | null; after: H | null} = {before: null, after: null};
+    // A version is taken only for a hook that exists (one deleted meanwhile spends it on nothing).
+    if (!(await this.api.kvGet(hookKey(spec.kind, id)))) throw notFound(spec.kind);
+    const version = await this.recordChange(spec.kind, id);
     await this.cas(hookKey(spec.kind, id), (current) => {
       if (!current) throw notFound(spec.kind);
       seen.before = JSON.parse(dec.decode(current)) as H;
@@ -176,7 +219,7 @@ export class HookStore {
     // list readers tolerate that, and no write depends on it.
     await Promise.all(newKeys.filter((k) => !oldKeys.includes(k)).map((k) => this.lists.add(k, id)));
     await Promise.all(oldKeys.filter((k) => !newKeys.includes(k)).map((k) => this.lists.remove(k, id)));
-    return {before, after, version: await this.bumpVersion()};
+    return {before, after, version};
   }
 
   private async list<H extends AnyHook>(spec: KindSpec<H>, filter: ListFilter, page: number, perPage: number): Promise<H[]> {
