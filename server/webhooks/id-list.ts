@@ -93,6 +93,19 @@ function entriesOf(shard: Shard): Entry[] {
   return shard.ids.map((id, i) => [id, shard.at[i] ?? 0]);
 }
 
+/** The ids of an inline list by the shard each goes to, numbered 0, 1, 2… in their order (their addedAt). */
+function byShard(ids: readonly string[], shards: number): Map<number, Entry[]> {
+  const out = new Map<number, Entry[]>();
+  ids.forEach((id, i) => {
+    const s = shardOf(id, shards);
+    const entry: Entry = [id, i];
+    const list = out.get(s);
+    if (list) list.push(entry);
+    else out.set(s, [entry]);
+  });
+  return out;
+}
+
 export class IdLists {
   private readonly inlineMax: number;
   private readonly shards: number;
@@ -162,7 +175,7 @@ export class IdLists {
     const {shards, moving = []} = head.head;
     const stored = await Promise.all(Array.from({length: shards}, async (_, s) => readShard(await this.api.kvGet(shardKey(key, s)))));
     const entries: Entry[] = moving.map((id, i) => [id, i]);
-    for (const shard of stored) for (let i = 0; i < shard.ids.length; i++) entries.push([shard.ids[i]!, shard.at[i] ?? 0]);
+    for (const shard of stored) entries.push(...entriesOf(shard));
     entries.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     // An id lives in one shard only, once; it can be twice only while a move is unfinished.
     if (moving.length === 0) return entries.map((e) => e[0]);
@@ -178,15 +191,8 @@ export class IdLists {
 
   /** Merges a moving head's ids into their shards, then drops them from the head. */
   private async finishMove(key: string, head: ShardedHead, bytes: Uint8Array): Promise<void> {
-    const byShard = new Map<number, Entry[]>();
-    (head.moving ?? []).forEach((id, i) => {
-      const s = shardOf(id, head.shards);
-      const list = byShard.get(s);
-      if (list) list.push([id, i]);
-      else byShard.set(s, [[id, i]]);
-    });
     await Promise.all(
-      [...byShard].map(([s, adds]) =>
+      [...byShard(head.moving ?? [], head.shards)].map(([s, adds]) =>
         this.cas(shardKey(key, s), (current) => {
           const entries = entriesOf(readShard(current));
           const have = new Set(entries.map((e) => e[0]));
@@ -229,14 +235,6 @@ export function idListValues(key: string, ids: readonly string[], options: IdLis
     return out;
   }
   out.set(key, encode({v: 2, shards}));
-  const byShard = new Map<number, Entry[]>();
-  ids.forEach((id, i) => {
-    const s = shardOf(id, shards);
-    const entry: Entry = [id, i];
-    const list = byShard.get(s);
-    if (list) list.push(entry);
-    else byShard.set(s, [entry]);
-  });
-  for (const [s, entries] of byShard) out.set(shardKey(key, s), encodeShard(entries)!);
+  for (const [s, entries] of byShard(ids, shards)) out.set(shardKey(key, s), encodeShard(entries)!);
   return out;
 }
