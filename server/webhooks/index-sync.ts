@@ -15,7 +15,7 @@
 
 import type {PluginAPI} from '../mattermost/api.js';
 import {errorMessage} from './errors.js';
-import type {HookKind} from './model.js';
+import {isHookKind, type HookKind} from './model.js';
 import type {HookStore} from './store.js';
 import type {TriggerIndex} from './trigger-index.js';
 
@@ -105,7 +105,7 @@ export class IndexSync {
     } catch {
       return;
     }
-    if ((notice.kind !== 'outgoing' && notice.kind !== 'incoming') || typeof notice.id !== 'string' || typeof notice.version !== 'number') return;
+    if (!isHookKind(notice.kind) || typeof notice.id !== 'string' || typeof notice.version !== 'number') return;
     // At once, not behind queued index work: the webhook URL must stop using the old hook now.
     if (notice.kind === 'incoming') this.store.forgetIncoming(notice.id);
     await this.apply(notice);
@@ -150,8 +150,8 @@ export class IndexSync {
       // stays missing for a whole interval means it was lost.
       const lost = [...missing].filter((v) => this.missingAtLastCheck.has(v));
       if (lost.length > 0) {
-        const changes = lost.length <= MAX_REPAIRS ? await this.store.changesAt(lost) : [];
-        if (changes.length === 0 || changes.some((c) => c === null)) {
+        const changes = lost.length <= MAX_REPAIRS ? await this.store.changesAt(lost) : null;
+        if (!changes || changes.some((c) => c === null)) {
           this.api.logInfo('Rebuilding the outgoing webhook index: a change from another node was not received');
           await this.rebuildNow();
           return;

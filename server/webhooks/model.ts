@@ -9,6 +9,11 @@ export type HookChannelType = 'O' | 'P' | 'D' | 'G';
 export type SignatureMode = 'none' | 'github' | 'slack';
 export type HookKind = 'incoming' | 'outgoing';
 
+/** For kinds read back from JSON written by another node (cluster events, change records). */
+export function isHookKind(value: unknown): value is HookKind {
+  return value === 'incoming' || value === 'outgoing';
+}
+
 export const MATCH_MODES: readonly MatchMode[] = ['first_word', 'anywhere', 'regex'];
 export const OUTGOING_EVENTS: readonly OutgoingEvent[] = ['posted', 'edited'];
 export const CHANNEL_TYPES: readonly HookChannelType[] = ['O', 'P', 'D', 'G'];

@@ -26,7 +26,7 @@ import {HookError} from './errors.js';
 import {IdLists, UNCHANGED, type IdListOptions, type Mutate} from './id-list.js';
 import {isValidId} from './ids.js';
 import {IncomingHookCache, type IncomingCacheOptions} from './incoming-cache.js';
-import type {HookKind, IncomingHook, OutgoingHook} from './model.js';
+import {isHookKind, type HookKind, type IncomingHook, type OutgoingHook} from './model.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -139,10 +139,6 @@ export class HookStore {
     throw new HookError(503, 'hookbridge.store.conflict', 'The hook is being changed by someone else right now; try again.');
   }
 
-  private readList(key: string): Promise<string[]> {
-    return this.lists.read(key);
-  }
-
   async version(): Promise<number> {
     const raw = await this.api.kvGet(VERSION_KEY);
     return raw ? Number(dec.decode(raw)) || 0 : 0;
@@ -169,7 +165,7 @@ export class HookStore {
         if (!raw) return null;
         try {
           const r = JSON.parse(dec.decode(raw)) as Partial<ChangeRecord>;
-          return (r.kind === 'outgoing' || r.kind === 'incoming') && typeof r.id === 'string' ? {kind: r.kind, id: r.id} : null;
+          return isHookKind(r.kind) && typeof r.id === 'string' ? {kind: r.kind, id: r.id} : null;
         } catch {
           return null;
         }
@@ -230,7 +226,7 @@ export class HookStore {
         : filter.teamId
           ? indexKey(spec.kind, 'team', filter.teamId)
           : indexKey(spec.kind, 'all');
-    const ids = await this.readList(key);
+    const ids = await this.lists.read(key);
     const out: H[] = [];
     let skip = page * perPage;
     // Indexes may hold stale ids, so every hook is re-checked against the filter.
@@ -281,7 +277,7 @@ export class HookStore {
    * them all at once.
    */
   async eachOutgoing(visit: (hook: OutgoingHook) => void, concurrency = 64): Promise<number> {
-    const ids = await this.readList(indexKey('outgoing', 'all'));
+    const ids = await this.lists.read(indexKey('outgoing', 'all'));
     let next = 0;
     let visited = 0;
     let failed = false;
