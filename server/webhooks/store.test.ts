@@ -114,6 +114,11 @@ describe('hook store', () => {
   });
 });
 
+/** A node's index sync, whose periodic check the tests run by hand. */
+function syncOf(node: World): {check(): Promise<void>; rebuilds: number} {
+  return (node.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+}
+
 /**
  * Two plugin nodes on one Mattermost. Both talk to the same API object, so an
  * event cannot tell its sender; delivering it to the sender too is harmless
@@ -176,7 +181,7 @@ describe('trigger index coherence across nodes', () => {
     // A lost event is repaired from the change's record: node 2 hears of that hook.
     dropNext();
     const other = await createOutgoing(n1, {trigger_words: ['other']});
-    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>}}}).wired.sync;
+    const sync = syncOf(n2);
     await sync.check();
     await sync.check();
     assert.equal(heard.get('n2')!.at(-1), other.id);
@@ -191,7 +196,7 @@ describe('trigger index coherence across nodes', () => {
 
   it('a lost cluster event is repaired by the version check (after one grace interval), reading only the hook it changed', async () => {
     const {n1, n2, deliver, dropNext} = await cluster();
-    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    const sync = syncOf(n2);
     await n2.plugin.idle(); // the read after activation is a rebuild too
     const rebuildsBefore = sync.rebuilds;
     const kept = await createOutgoing(n1, {trigger_words: ['keep']});
@@ -222,7 +227,7 @@ describe('trigger index coherence across nodes', () => {
 
   it('a node that stops right after writing a hook has taken its version already: other nodes find the hook', async () => {
     const {n1, n2} = await cluster();
-    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    const sync = syncOf(n2);
     await n2.plugin.idle();
     const rebuildsBefore = sync.rebuilds;
     const hook = makeHook({trigger_words: ['deploy']});
@@ -246,7 +251,7 @@ describe('trigger index coherence across nodes', () => {
 
   it('a lost change without its record (expired, or made by an older version) is repaired by a full rebuild', async () => {
     const {n1, n2, dropNext} = await cluster();
-    const sync = (n2.plugin as unknown as {wired: {sync: {check(): Promise<void>; rebuilds: number}}}).wired.sync;
+    const sync = syncOf(n2);
     await n2.plugin.idle(); // the read after activation is a rebuild too
     const rebuildsBefore = sync.rebuilds;
     dropNext();
