@@ -96,6 +96,106 @@ describe('hook store', () => {
     assert.deepEqual([...(await raw.read('hb_ix_out_all'))].sort(), expectIds(() => true));
   });
 
+  it('a page is a window of its list: a deep page reads its own hooks, and ids whose hook is gone are passed over', async () => {
+    const mm = new MemoryMattermost();
+    const store = new HookStore(mm, {backoff: noWait});
+    const mine = 'user0000000000000000000001';
+    const hooks = Array.from({length: 40}, (_, i) => makeHook({creator_id: i % 2 ? mine : 'user0000000000000000000002'}));
+    for (const h of hooks) await store.createOutgoing(h);
+    const team = {teamId: hooks[0]!.team_id};
+    const ids = (list: {id: string}[]): string[] => list.map((h) => h.id);
+    const hookReads = (): number => mm.callsTo('KVGet').filter((c) => String(c.args[0]).startsWith('hb_out_')).length;
+
+    const pages: string[] = [];
+    for (let p = 0; p < 4; p++) pages.push(...ids(await store.listOutgoing(team, p, 10)));
+    assert.deepEqual(pages, ids(hooks));
+    const before = hookReads();
+    assert.deepEqual(ids(await store.listOutgoing(team, 3, 10)), ids(hooks.slice(30)));
+    assert.equal(hookReads() - before, 10, 'page 3 reads its ten hooks, not the thirty before it');
+    assert.deepEqual(await store.listOutgoing(team, 4, 10), []);
+
+    // A hook whose record is gone but whose id is still listed (a node stopped between the two).
+    mm.kv.delete(hookKey('outgoing', hooks[15]!.id));
+    assert.deepEqual(ids(await store.listOutgoing(team, 1, 10)), ids([...hooks.slice(10, 15), ...hooks.slice(16, 21)]), 'filled from past the window');
+    assert.deepEqual(ids(await store.listOutgoing(team, 2, 10)), ids(hooks.slice(20, 30)));
+
+    // Two dimensions (a user's own hooks in a team): pages count the hooks that match.
+    const own = hooks.filter((_, i) => i % 2 === 1 && i !== 15);
+    assert.deepEqual(ids(await store.listOutgoing({...team, creatorId: mine}, 1, 5)), ids(own.slice(5, 10)));
+  });
+
+  it('long lists are read once per version while paging, and a hook moved into a channel meanwhile is never missed', async () => {
+    const mm = new MemoryMattermost();
+    const lists = {inlineMax: 4, shards: 3};
+    let clock = 1_000_000;
+    const reader = new HookStore(mm, {backoff: noWait, lists, now: () => clock});
+    // The writer pauses right after taking a version, when told to.
+    let pause: Promise<void> | null = null;
+    let paused = (): void => {};
+    const writerApi = Object.create(mm) as MemoryMattermost;
+    writerApi.kvSetWithOptions = async (key, value, options) => {
+      const ok = await mm.kvSetWithOptions(key, value, options);
+      if (ok && key === VERSION_KEY && pause) {
+        const wait = pause;
+        pause = null;
+        paused();
+        await wait;
+      }
+      return ok;
+    };
+    const writer = new HookStore(writerApi, {backoff: noWait, lists});
+    const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
+    const hooks = Array.from({length: 12}, (_, i) => makeHook({channel_id: chan(i % 2)}));
+    for (const h of hooks) await writer.createOutgoing(h);
+    const team = {teamId: hooks[0]!.team_id};
+    const shardReads = (): number => mm.callsTo('KVGet').filter((c) => /_s\d+$/.test(String(c.args[0]))).length;
+
+    let before = shardReads();
+    assert.equal((await reader.listOutgoing(team, 0, 5)).length, 5);
+    assert.equal(shardReads() - before, 3, 'the first page reads the shards');
+    before = shardReads();
+    assert.equal((await reader.listOutgoing(team, 1, 5)).length, 5);
+    assert.equal((await reader.listOutgoing(team, 2, 5)).length, 2);
+    assert.equal(shardReads() - before, 0, 'the next pages at the same version do not');
+    clock += 60_000;
+    await reader.listOutgoing(team, 1, 5);
+    assert.equal(shardReads() - before, 3, 'nor for a minute');
+    const added = makeHook({channel_id: chan(0)});
+    await writer.createOutgoing(added);
+    assert.ok((await reader.listOutgoing(team, 2, 5)).some((h) => h.id === added.id), "another node's new hook is listed");
+
+    // Moving a hook into channel 1 while the reader lists channel 1 between the version and the hook's write.
+    const moved = hooks[0]!;
+    let release = (): void => {};
+    pause = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (paused = resolve));
+    const moving = writer.updateOutgoing(moved.id, (h) => ({...h, channel_id: chan(1)}));
+    await reached;
+    assert.ok(!(await reader.listOutgoing({channelId: chan(1)}, 0, 100)).some((h) => h.id === moved.id), 'not there yet');
+    release();
+    await moving;
+    const inChannel = await reader.listOutgoing({channelId: chan(1)}, 0, 100);
+    assert.deepEqual(inChannel.map((h) => h.id).sort(), [...hooks.filter((h) => h.channel_id === chan(1)), moved].map((h) => h.id).sort());
+
+    // A change whose move depends on another change that lands while it waits: the list it joins late gets a version after the join.
+    const second = hooks[2]!;
+    const other = new HookStore(mm, {backoff: noWait, lists});
+    const longChannel = Array.from({length: 5}, () => makeHook({channel_id: chan(2)}));
+    for (const h of longChannel) await other.createOutgoing(h);
+    pause = new Promise<void>((resolve) => (release = resolve));
+    const reachedAgain = new Promise<void>((resolve) => (paused = resolve));
+    const late = writer.updateOutgoing(second.id, (h) => ({...h, channel_id: h.trigger_words.includes('go') ? chan(2) : h.channel_id}));
+    await reachedAgain;
+    await other.updateOutgoing(second.id, (h) => ({...h, trigger_words: ['go']}));
+    assert.equal((await reader.listOutgoing({channelId: chan(2)}, 0, 100)).length, 5);
+    release();
+    await late;
+    assert.deepEqual(
+      (await reader.listOutgoing({channelId: chan(2)}, 0, 100)).map((h) => h.id).sort(),
+      [...longChannel, second].map((h) => h.id).sort(),
+    );
+  });
+
   it('gives up with 503 when the race never ends, and 404 for missing hooks', async () => {
     const mm = new MemoryMattermost();
     const store = new HookStore(mm, {backoff: noWait, maxRetries: 3});

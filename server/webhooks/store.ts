@@ -19,7 +19,10 @@
 // is about, before it writes the hook: a node that stops between the two leaves
 // a version naming a hook that did not change (readers re-read it), never a
 // change without a version, so other nodes can find every change they missed
-// by its version (index-sync.ts).
+// by its version (index-sync.ts). An update that puts a hook into a new list
+// adds it there before taking its version too, so a list read after the
+// version it was read at holds every hook that existed then (listing keeps
+// long lists by that version).
 
 import type {PluginAPI} from '../mattermost/api.js';
 import {HookError} from './errors.js';
@@ -36,6 +39,16 @@ export const VERSION_KEY = 'hb_version';
 export const CHANGE_PREFIX = 'hb_chg_';
 /** How long the record of a change is kept: far longer than a node takes to notice it missed one. */
 const CHANGE_TTL_SECONDS = 24 * 3600;
+/**
+ * Index lists that outgrew one value (see id-list.ts) are kept for the next
+ * page while the version stays the same, for at most LIST_CACHE_MS (a bound on
+ * any writer that breaks the ordering above, such as an older version of the
+ * plugin), LIST_CACHE_LISTS of them (100k ids take about 6 MB).
+ */
+const LIST_CACHE_MS = 60_000;
+const LIST_CACHE_LISTS = 4;
+/** Hooks read at once for a page of a list. */
+const LIST_READ_BATCH = 256;
 
 /** Which hook a version changed. */
 export interface ChangeRecord {
@@ -86,6 +99,8 @@ export interface StoreOptions {
   incomingCache?: IncomingCacheOptions;
   /** When an index list is split into shards, and into how many. */
   lists?: IdListOptions;
+  /** The clock of the list memory (listIds). */
+  now?: () => number;
 }
 
 export {UNCHANGED};
@@ -104,6 +119,10 @@ export class HookStore {
   conflicts = 0;
   private readonly incoming: IncomingHookCache;
   private readonly lists: IdLists;
+  /** Long index lists as read at a version, most recently used last. */
+  private readonly listCache = new Map<string, {version: number; readAt: number; ids: readonly string[]}>();
+  private readonly now: () => number;
+  private readonly listCacheMinIds: number;
 
   constructor(
     private readonly api: PluginAPI,
@@ -113,6 +132,8 @@ export class HookStore {
     this.backoff = options.backoff ?? ((attempt) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt))));
     this.incoming = new IncomingHookCache((id) => this.read(INCOMING, id), options.incomingCache);
     this.lists = new IdLists(api, (key, mutate) => this.cas(key, mutate), options.lists);
+    this.now = options.now ?? Date.now;
+    this.listCacheMinIds = options.lists?.inlineMax ?? 1000;
   }
 
   /** A change to a hook reached the KV store: whatever this node remembers of it is stale. */
@@ -199,7 +220,17 @@ export class HookStore {
     if (!isValidId(id)) throw notFound(spec.kind);
     const seen: {before: H | null; after: H | null} = {before: null, after: null};
     // A version is taken only for a hook that exists (one deleted meanwhile spends it on nothing).
-    if (!(await this.api.kvGet(hookKey(spec.kind, id)))) throw notFound(spec.kind);
+    const stored = await this.api.kvGet(hookKey(spec.kind, id));
+    if (!stored) throw notFound(spec.kind);
+    // Lists the hook is about to join get it before the version is taken, as a
+    // create's do (see the file comment): the change as it would apply to the
+    // hook as just read. `mutate` is applied again in the compare-and-set, to
+    // whatever is stored by then.
+    const was = JSON.parse(dec.decode(stored)) as H;
+    const guess = mutate(structuredClone(was));
+    const wasKeys = entriesOf(spec, was);
+    const joined = guess ? entriesOf(spec, guess).filter((k) => !wasKeys.includes(k)) : [];
+    await Promise.all(joined.map((k) => this.lists.add(k, id)));
     const version = await this.recordChange(spec.kind, id);
     await this.cas(hookKey(spec.kind, id), (current) => {
       if (!current) throw notFound(spec.kind);
@@ -211,13 +242,27 @@ export class HookStore {
     const {before, after} = seen;
     const oldKeys = before ? entriesOf(spec, before) : [];
     const newKeys = after ? entriesOf(spec, after) : [];
-    // A hook that moved channel is briefly missing from its new channel's list;
-    // list readers tolerate that, and no write depends on it.
-    await Promise.all(newKeys.filter((k) => !oldKeys.includes(k)).map((k) => this.lists.add(k, id)));
-    await Promise.all(oldKeys.filter((k) => !newKeys.includes(k)).map((k) => this.lists.remove(k, id)));
+    const late = newKeys.filter((k) => !oldKeys.includes(k) && !joined.includes(k));
+    if (late.length > 0) {
+      // Another change landed between the read and the compare-and-set and sent the
+      // hook elsewhere: added now, then a version after the additions for readers of those lists.
+      await Promise.all(late.map((k) => this.lists.add(k, id)));
+      await this.recordChange(spec.kind, id);
+    }
+    const left = [...new Set([...oldKeys, ...joined])].filter((k) => !newKeys.includes(k));
+    await Promise.all(left.map((k) => this.lists.remove(k, id)));
     return {before, after, version};
   }
 
+  /**
+   * A page of hooks. When the list read holds just what the filter asks for, a
+   * page is a window of it: page p starts at id p × perPage, and an id whose hook
+   * is gone (a change in progress, or left by a node that stopped half-way) is
+   * passed over for the next one. Reading a page then costs its own hooks, not
+   * every hook before it; a leftover id before the window moves the page by one,
+   * as a row inserted meanwhile moves an SQL OFFSET. A filter on two dimensions
+   * (a user's own hooks in a team) reads one list and counts matching hooks.
+   */
   private async list<H extends AnyHook>(spec: KindSpec<H>, filter: ListFilter, page: number, perPage: number): Promise<H[]> {
     const key = filter.channelId
       ? indexKey(spec.kind, 'chan', filter.channelId)
@@ -226,13 +271,16 @@ export class HookStore {
         : filter.teamId
           ? indexKey(spec.kind, 'team', filter.teamId)
           : indexKey(spec.kind, 'all');
-    const ids = await this.lists.read(key);
+    const window = [filter.channelId, filter.creatorId, filter.teamId].filter(Boolean).length <= 1;
+    const ids = await this.listIds(key);
     const out: H[] = [];
-    let skip = page * perPage;
-    // Indexes may hold stale ids, so every hook is re-checked against the filter.
-    for (let i = 0; i < ids.length && out.length < perPage; i += 32) {
-      const batch = await Promise.all(ids.slice(i, i + 32).map((id) => this.read(spec, id)));
+    let skip = window ? 0 : page * perPage;
+    for (let i = window ? page * perPage : 0; i < ids.length && out.length < perPage; ) {
+      const n = Math.min(LIST_READ_BATCH, skip + perPage - out.length);
+      const batch = await Promise.all(ids.slice(i, i + n).map((id) => this.read(spec, id)));
+      i += n;
       for (const h of batch) {
+        // Indexes may hold stale ids, so every hook is re-checked against the filter.
         if (!h || h.delete_at) continue;
         if (filter.teamId && spec.team(h) !== filter.teamId) continue;
         if (filter.channelId && spec.channel(h) !== filter.channelId) continue;
@@ -245,6 +293,29 @@ export class HookStore {
       }
     }
     return out;
+  }
+
+  /**
+   * An index list, from memory when it is long and was read at the current
+   * version: paging through 100k hooks reads the 64 shards once, then one
+   * version per page. The version is read first, so a list kept under it holds
+   * every hook that existed at that version (see the file comment).
+   */
+  private async listIds(key: string): Promise<readonly string[]> {
+    const version = await this.version();
+    const now = this.now();
+    const kept = this.listCache.get(key);
+    for (const [k, v] of this.listCache) if (v.version !== version || now - v.readAt >= LIST_CACHE_MS) this.listCache.delete(k);
+    if (kept && this.listCache.delete(key)) {
+      this.listCache.set(key, kept);
+      return kept.ids;
+    }
+    const ids = await this.lists.read(key);
+    if (ids.length > this.listCacheMinIds) {
+      this.listCache.set(key, {version, readAt: now, ids});
+      if (this.listCache.size > LIST_CACHE_LISTS) this.listCache.delete(this.listCache.keys().next().value!);
+    }
+    return ids;
   }
 
   private async all<H extends AnyHook>(spec: KindSpec<H>): Promise<H[]> {
