@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
-import {DurableQueue, JOB_PREFIX, LEASE_PREFIX, SHARD_PREFIX} from './queue.js';
+import {DurableQueue, JOB_PREFIX, LEASE_PREFIX, SHARD_PREFIX, SWEEP_KEY} from './queue.js';
 import {createDurableDeliveryService, type DurableDeliveryService} from './service.js';
 import {closeReceivers, fakeClock, httpSender, makeHook, sleep, startReceiver, waitFor} from './testdata/support.js';
 import type {DeliveryHook, OutgoingJob, Send} from './types.js';
@@ -159,6 +159,22 @@ describe('durable queue: scheduling', () => {
     await waitFor(() => ![...mm.kv.keys()].some((k) => k.startsWith(JOB_PREFIX)), 5000, 'both groups to finish');
   });
 
+  it('the cluster makes one sweep of the keys per interval, whichever node starts it', async () => {
+    const mm = new MemoryMattermost();
+    const sweeps = (): number => mm.callsTo('KVList').filter((c) => c.args[0] === 0).length;
+    const nodes = ['a', 'b', 'c'].map((nodeId) => createDurableDeliveryService({api: mm, send: sender.send, nodeId, options: {scanIntervalMs: 50, sweepIntervalMs: 2000}}));
+    stopAll.push(...nodes);
+    for (const n of nodes) n.start();
+    await waitFor(() => sweeps() >= 1, 5000, 'the first sweep');
+    await sleep(300);
+    assert.equal(sweeps(), 1, 'three nodes starting together sweep once');
+    assert.ok(mm.kv.has(SWEEP_KEY));
+    // The key lapses before the next interval (1 s of 2 here): a node's timer sweeps again.
+    await waitFor(() => sweeps() >= 2, 5000, 'the next interval\'s sweep');
+    await sleep(500);
+    assert.equal(sweeps(), 2, 'one sweep in that interval too');
+  });
+
   it('stop() waits for running sends within the grace period', async () => {
     const mm = new MemoryMattermost();
     let done = 0;
@@ -255,7 +271,8 @@ describe('durable queue: groups', () => {
     assert.deepEqual(fromB, ids.slice(4), 'the unfinished six, oldest first');
     await b.poll();
     assert.deepEqual(await b.pendingIds(), []);
-    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')), []);
+    // Only the key of this interval's sweep remains, and it lapses on its own.
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')), [SWEEP_KEY]);
   });
 });
 

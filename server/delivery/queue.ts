@@ -29,9 +29,12 @@
 // A node owns the groups it writes (it takes the lease with the record) and
 // starts their jobs at once; other nodes find groups through a periodic scan
 // (scanIntervalMs). A group whose index entry was never written (its node died
-// between the two writes) is found by a sweep of the store's keys, at start and
-// every ten minutes (it lists every key of the plugin), once it is older than two
-// lease periods and under no lease. Running jobs are capped per node (`concurrency`) and per
+// between the two writes) is found by a sweep of the store's keys, once it is
+// older than two lease periods and under no lease. A sweep lists every key of the
+// plugin (about 200 KVList calls with 100k hooks, each an OFFSET query on the
+// database), so the cluster makes one per sweep interval (ten minutes), at start
+// or on a timer, whichever node sets dq_sweep first (it lapses before the next
+// interval). Running jobs are capped per node (`concurrency`) and per
 // hook (`perHookConcurrency`); waiting jobs are taken round-robin across hooks,
 // oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
 // others.
@@ -46,6 +49,8 @@ export const JOB_PREFIX = 'dq_j_';
 export const LEASE_PREFIX = 'dq_l_';
 export const DONE_PREFIX = 'dq_d_';
 export const SHARD_PREFIX = 'dq_ix_';
+/** Set, with an expiry, by the node sweeping this interval (see the file comment). */
+export const SWEEP_KEY = 'dq_sweep';
 
 export interface QueueRecord<T> {
   id: string;
@@ -282,7 +287,7 @@ export class DurableQueue<T> {
       for (const w of batch) w.reject(err);
       return;
     }
-    // Without its index entry the group is still stored; a sweep (at start, then every ten minutes) finds it after a crash.
+    // Without its index entry the group is still stored; a sweep finds it after a crash.
     await owned.indexed.catch((err: unknown) => this.warn('indexing a new group failed', err, group.id));
     for (const w of batch) w.resolve(w.rec);
   }
@@ -659,11 +664,23 @@ export class DurableQueue<T> {
 
   private sweepOnce(): void {
     if (this.sweeping) return;
-    this.sweeping = this.sweep()
+    this.sweeping = this.takeSweep()
+      .then((mine) => (mine ? this.sweep() : undefined))
       .catch((err: unknown) => this.warn('orphan sweep failed', err))
       .finally(() => {
         this.sweeping = null;
       });
+  }
+
+  /**
+   * Whether this node makes this interval's sweep: the first to set dq_sweep,
+   * which lapses a tenth of an interval early so the next one finds it gone.
+   * Without periodic sweeps (sweepIntervalMs 0), a start sweeps on its own.
+   */
+  private async takeSweep(): Promise<boolean> {
+    if (this.sweepIntervalMs <= 0) return true;
+    const expireInSeconds = Math.max(1, Math.floor((this.sweepIntervalMs * 0.9) / 1000));
+    return this.api.kvSetWithOptions(SWEEP_KEY, encodeJSON({node: this.nodeId, at: this.now()}), {atomic: true, oldValue: null, expireInSeconds});
   }
 
   /** Indexes group records that have no index entry (their enqueue died between the two writes). */
