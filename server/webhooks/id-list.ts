@@ -122,13 +122,16 @@ export class IdLists {
     this.now = options.now ?? Date.now;
   }
 
-  async add(key: string, id: string): Promise<void> {
+  /** Adds `id` unless the list holds it already; whether this call added it. */
+  async add(key: string, id: string): Promise<boolean> {
     for (;;) {
-      const seen: {head?: Head} = {};
+      const seen: {head?: Head; wrote?: boolean} = {};
       await this.cas(key, (current) => {
+        seen.wrote = false;
         const head = (seen.head = parseHead(current));
         if (head.kind === 'sharded') return UNCHANGED;
         if (head.ids.includes(id)) return UNCHANGED;
+        seen.wrote = true;
         if (head.ids.length < this.inlineMax) return encode([...head.ids, id]);
         const moving: ShardedHead = {v: 2, shards: this.shards, moving: [...head.ids, id]};
         const bytes = encode(moving);
@@ -136,15 +139,14 @@ export class IdLists {
         return bytes;
       });
       const head = seen.head!;
-      if (head.kind === 'inline') return;
+      if (head.kind === 'inline') return seen.wrote!;
       if (head.head.moving) {
         await this.finishMove(key, head.head, head.bytes);
-        // The id was among those moved when this call started the move; otherwise add it now.
-        if (head.head.moving.includes(id)) return;
+        // The id was among those moved (added if this call started the move); otherwise add it now.
+        if (head.head.moving.includes(id)) return seen.wrote!;
         continue;
       }
-      await this.changeShard(key, head.head.shards, id, true);
-      return;
+      return this.changeShard(key, head.head.shards, id, true);
     }
   }
 
@@ -211,14 +213,18 @@ export class IdLists {
     return this.lastAdded;
   }
 
-  private async changeShard(key: string, shards: number, id: string, add: boolean): Promise<void> {
+  /** Whether this call changed the shard. */
+  private async changeShard(key: string, shards: number, id: string, add: boolean): Promise<boolean> {
+    let changed = false;
     await this.cas(shardKey(key, shardOf(id, shards)), (current) => {
       const entries = entriesOf(readShard(current));
       const at = entries.findIndex((e) => e[0] === id);
-      if (add === at >= 0) return UNCHANGED;
+      changed = add !== at >= 0;
+      if (!changed) return UNCHANGED;
       if (add) return encodeShard([...entries, [id, this.addedAt()]]);
       return encodeShard(entries.filter((_, i) => i !== at));
     });
+    return changed;
   }
 }
 

@@ -196,6 +196,39 @@ describe('hook store', () => {
     );
   });
 
+  it('a hook moved by two nodes at once stays in the list of the channel it ends in', async () => {
+    const mm = new MemoryMattermost();
+    const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
+    const hook = makeHook({channel_id: chan(0)});
+    // Node A pauses right after writing the hook, before it takes it out of its old channel's list.
+    let release = (): void => {};
+    let reached = (): void => {};
+    const paused = new Promise<void>((resolve) => (reached = resolve));
+    const apiA = Object.create(mm) as MemoryMattermost;
+    apiA.kvSetWithOptions = async (key, value, options) => {
+      const ok = await mm.kvSetWithOptions(key, value, options);
+      if (ok && key === hookKey('outgoing', hook.id)) {
+        reached();
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return ok;
+    };
+    const a = new HookStore(apiA, {backoff: noWait});
+    const b = new HookStore(mm, {backoff: noWait});
+    await b.createOutgoing(hook);
+    const toOne = a.updateOutgoing(hook.id, (h) => ({...h, channel_id: chan(1)}));
+    await paused;
+    // B moves it back while A is still to clean up channel 0's list.
+    await b.updateOutgoing(hook.id, (h) => ({...h, channel_id: chan(0)}));
+    const before = await b.version();
+    release();
+    await toOne;
+    assert.equal((await b.getOutgoing(hook.id))!.channel_id, chan(0));
+    assert.deepEqual((await b.listOutgoing({channelId: chan(0)}, 0, 10)).map((h) => h.id), [hook.id], "in channel 0's list");
+    assert.deepEqual(await new IdLists(mm, (key, m) => b.cas(key, m)).read(`hb_ix_out_chan_${chan(1)}`), [], "not in channel 1's");
+    assert.equal(await b.version(), before + 1, 'putting it back took a version');
+  });
+
   it('gives up with 503 when the race never ends, and 404 for missing hooks', async () => {
     const mm = new MemoryMattermost();
     const store = new HookStore(mm, {backoff: noWait, maxRetries: 3});

@@ -22,7 +22,9 @@
 // by its version (index-sync.ts). An update that puts a hook into a new list
 // adds it there before taking its version too, so a list read after the
 // version it was read at holds every hook that existed then (listing keeps
-// long lists by that version).
+// long lists by that version). Whoever takes a hook out of a list re-reads it
+// afterwards and puts it back where it belongs, so two nodes moving one hook at
+// once leave it in the lists of where it ends.
 
 import type {PluginAPI} from '../mattermost/api.js';
 import {HookError} from './errors.js';
@@ -231,13 +233,19 @@ export class HookStore {
     const wasKeys = entriesOf(spec, was);
     const joined = guess ? entriesOf(spec, guess).filter((k) => !wasKeys.includes(k)) : [];
     await Promise.all(joined.map((k) => this.lists.add(k, id)));
-    const version = await this.recordChange(spec.kind, id);
-    await this.cas(hookKey(spec.kind, id), (current) => {
-      if (!current) throw notFound(spec.kind);
-      seen.before = JSON.parse(dec.decode(current)) as H;
-      seen.after = mutate(structuredClone(seen.before));
-      return seen.after === null ? null : enc.encode(JSON.stringify(seen.after));
-    });
+    let version: number;
+    try {
+      version = await this.recordChange(spec.kind, id);
+      await this.cas(hookKey(spec.kind, id), (current) => {
+        if (!current) throw notFound(spec.kind);
+        seen.before = JSON.parse(dec.decode(current)) as H;
+        seen.after = mutate(structuredClone(seen.before));
+        return seen.after === null ? null : enc.encode(JSON.stringify(seen.after));
+      });
+    } catch (err) {
+      if (joined.length > 0) await this.unlist(spec, id, joined).catch(() => undefined);
+      throw err;
+    }
     this.written(spec.kind, id);
     const {before, after} = seen;
     const oldKeys = before ? entriesOf(spec, before) : [];
@@ -250,8 +258,22 @@ export class HookStore {
       await this.recordChange(spec.kind, id);
     }
     const left = [...new Set([...oldKeys, ...joined])].filter((k) => !newKeys.includes(k));
-    await Promise.all(left.map((k) => this.lists.remove(k, id)));
+    if (left.length > 0) await this.unlist(spec, id, left);
     return {before, after, version};
+  }
+
+  /**
+   * Takes a hook out of lists it left, then puts it back in any it belongs to
+   * as stored now: another node moving the same hook at once may have put it
+   * in one of them meanwhile, and whichever removes last sees its change. A
+   * hook put back takes a version, for readers who kept a list without it.
+   */
+  private async unlist<H extends AnyHook>(spec: KindSpec<H>, id: string, keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((k) => this.lists.remove(k, id)));
+    const now = await this.read(spec, id);
+    if (!now || now.delete_at) return;
+    const back = await Promise.all(entriesOf(spec, now).filter((k) => keys.includes(k)).map((k) => this.lists.add(k, id)));
+    if (back.some(Boolean)) await this.recordChange(spec.kind, id);
   }
 
   /**
