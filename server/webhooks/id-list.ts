@@ -49,6 +49,9 @@ interface ShardedHead {
 
 type Head = {kind: 'inline'; ids: string[]} | {kind: 'sharded'; head: ShardedHead; bytes: Uint8Array};
 
+const INLINE_MAX = 1000;
+const SHARDS = 64;
+
 export interface IdListOptions {
   /** Ids an inline list may hold; adding one more shards it (default 1,000). */
   inlineMax?: number;
@@ -107,7 +110,8 @@ function byShard(ids: readonly string[], shards: number): Map<number, Entry[]> {
 }
 
 export class IdLists {
-  private readonly inlineMax: number;
+  /** Ids an inline list holds at most: a longer list is sharded. */
+  readonly inlineMax: number;
   private readonly shards: number;
   private readonly now: () => number;
   private lastAdded = 0;
@@ -117,8 +121,8 @@ export class IdLists {
     private readonly cas: Cas,
     options: IdListOptions = {},
   ) {
-    this.inlineMax = options.inlineMax ?? 1000;
-    this.shards = options.shards ?? 64;
+    this.inlineMax = options.inlineMax ?? INLINE_MAX;
+    this.shards = options.shards ?? SHARDS;
     this.now = options.now ?? Date.now;
   }
 
@@ -233,8 +237,8 @@ export class IdLists {
  * would leave them (bulk loads for tests and benchmarks).
  */
 export function idListValues(key: string, ids: readonly string[], options: IdListOptions = {}): Map<string, Uint8Array> {
-  const inlineMax = options.inlineMax ?? 1000;
-  const shards = options.shards ?? 64;
+  const inlineMax = options.inlineMax ?? INLINE_MAX;
+  const shards = options.shards ?? SHARDS;
   const out = new Map<string, Uint8Array>();
   if (ids.length <= inlineMax) {
     if (ids.length) out.set(key, encode(ids));

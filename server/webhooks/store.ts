@@ -124,7 +124,6 @@ export class HookStore {
   /** Long index lists as read at a version, most recently used last. */
   private readonly listCache = new Map<string, {version: number; readAt: number; ids: readonly string[]}>();
   private readonly now: () => number;
-  private readonly listCacheMinIds: number;
 
   constructor(
     private readonly api: PluginAPI,
@@ -135,7 +134,6 @@ export class HookStore {
     this.incoming = new IncomingHookCache((id) => this.read(INCOMING, id), options.incomingCache);
     this.lists = new IdLists(api, (key, mutate) => this.cas(key, mutate), options.lists);
     this.now = options.now ?? Date.now;
-    this.listCacheMinIds = options.lists?.inlineMax ?? 1000;
   }
 
   /** A change to a hook reached the KV store: whatever this node remembers of it is stale. */
@@ -250,13 +248,9 @@ export class HookStore {
     const {before, after} = seen;
     const oldKeys = before ? entriesOf(spec, before) : [];
     const newKeys = after ? entriesOf(spec, after) : [];
+    // Another change that landed between the read and the compare-and-set may have sent the hook elsewhere.
     const late = newKeys.filter((k) => !oldKeys.includes(k) && !joined.includes(k));
-    if (late.length > 0) {
-      // Another change landed between the read and the compare-and-set and sent the
-      // hook elsewhere: added now, then a version after the additions for readers of those lists.
-      await Promise.all(late.map((k) => this.lists.add(k, id)));
-      await this.recordChange(spec.kind, id);
-    }
+    if (late.length > 0) await this.joinLate(spec.kind, id, late);
     const left = [...new Set([...oldKeys, ...joined])].filter((k) => !newKeys.includes(k));
     if (left.length > 0) await this.unlist(spec, id, left);
     return {before, after, version};
@@ -272,8 +266,17 @@ export class HookStore {
     await Promise.all(keys.map((k) => this.lists.remove(k, id)));
     const now = await this.read(spec, id);
     if (!now || now.delete_at) return;
-    const back = await Promise.all(entriesOf(spec, now).filter((k) => keys.includes(k)).map((k) => this.lists.add(k, id)));
-    if (back.some(Boolean)) await this.recordChange(spec.kind, id);
+    await this.joinLate(spec.kind, id, entriesOf(spec, now).filter((k) => keys.includes(k)));
+  }
+
+  /**
+   * Adds a hook to lists after its change took its version; if that put it in
+   * any, takes another version, for readers who kept one of them without it
+   * (whoever had put it there already took one after doing so).
+   */
+  private async joinLate(kind: HookKind, id: string, keys: readonly string[]): Promise<void> {
+    const added = await Promise.all(keys.map((k) => this.lists.add(k, id)));
+    if (added.some(Boolean)) await this.recordChange(kind, id);
   }
 
   /**
@@ -333,7 +336,7 @@ export class HookStore {
       return kept.ids;
     }
     const ids = await this.lists.read(key);
-    if (ids.length > this.listCacheMinIds) {
+    if (ids.length > this.lists.inlineMax) {
       this.listCache.set(key, {version, readAt: now, ids});
       if (this.listCache.size > LIST_CACHE_LISTS) this.listCache.delete(this.listCache.keys().next().value!);
     }
