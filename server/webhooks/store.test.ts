@@ -70,7 +70,6 @@ describe('hook store', () => {
     const mm = new MemoryMattermost();
     const lists = {inlineMax: 4, shards: 3};
     const nodes = [new HookStore(mm, {lists}), new HookStore(mm, {lists})];
-    const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
     const user = (n: number): string => `user${String(n).padStart(22, '0')}`;
     const hooks = Array.from({length: 16}, (_, i) => makeHook({channel_id: chan(i % 2), creator_id: user(i % 3)}));
     await Promise.all(hooks.map((h, i) => nodes[i % 2]!.createOutgoing(h)));
@@ -129,22 +128,9 @@ describe('hook store', () => {
     const lists = {inlineMax: 4, shards: 3};
     let clock = 1_000_000;
     const reader = new HookStore(mm, {backoff: noWait, lists, now: () => clock});
-    // The writer pauses right after taking a version, when told to.
-    let pause: Promise<void> | null = null;
-    let paused = (): void => {};
-    const writerApi = Object.create(mm) as MemoryMattermost;
-    writerApi.kvSetWithOptions = async (key, value, options) => {
-      const ok = await mm.kvSetWithOptions(key, value, options);
-      if (ok && key === VERSION_KEY && pause) {
-        const wait = pause;
-        pause = null;
-        paused();
-        await wait;
-      }
-      return ok;
-    };
-    const writer = new HookStore(writerApi, {backoff: noWait, lists});
-    const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
+    // The writer pauses right after taking a version, when armed.
+    const pausing = pausingApi(mm, (key) => key === VERSION_KEY);
+    const writer = new HookStore(pausing.api, {backoff: noWait, lists});
     const hooks = Array.from({length: 12}, (_, i) => makeHook({channel_id: chan(i % 2)}));
     for (const h of hooks) await writer.createOutgoing(h);
     const team = {teamId: hooks[0]!.team_id};
@@ -166,13 +152,11 @@ describe('hook store', () => {
 
     // Moving a hook into channel 1 while the reader lists channel 1 between the version and the hook's write.
     const moved = hooks[0]!;
-    let release = (): void => {};
-    pause = new Promise<void>((resolve) => (release = resolve));
-    const reached = new Promise<void>((resolve) => (paused = resolve));
+    const first = pausing.arm();
     const moving = writer.updateOutgoing(moved.id, (h) => ({...h, channel_id: chan(1)}));
-    await reached;
+    await first.reached;
     assert.ok(!(await reader.listOutgoing({channelId: chan(1)}, 0, 100)).some((h) => h.id === moved.id), 'not there yet');
-    release();
+    first.release();
     await moving;
     const inChannel = await reader.listOutgoing({channelId: chan(1)}, 0, 100);
     assert.deepEqual(inChannel.map((h) => h.id).sort(), [...hooks.filter((h) => h.channel_id === chan(1)), moved].map((h) => h.id).sort());
@@ -182,13 +166,12 @@ describe('hook store', () => {
     const other = new HookStore(mm, {backoff: noWait, lists});
     const longChannel = Array.from({length: 5}, () => makeHook({channel_id: chan(2)}));
     for (const h of longChannel) await other.createOutgoing(h);
-    pause = new Promise<void>((resolve) => (release = resolve));
-    const reachedAgain = new Promise<void>((resolve) => (paused = resolve));
+    const again = pausing.arm();
     const late = writer.updateOutgoing(second.id, (h) => ({...h, channel_id: h.trigger_words.includes('go') ? chan(2) : h.channel_id}));
-    await reachedAgain;
+    await again.reached;
     await other.updateOutgoing(second.id, (h) => ({...h, trigger_words: ['go']}));
     assert.equal((await reader.listOutgoing({channelId: chan(2)}, 0, 100)).length, 5);
-    release();
+    again.release();
     await late;
     assert.deepEqual(
       (await reader.listOutgoing({channelId: chan(2)}, 0, 100)).map((h) => h.id).sort(),
@@ -198,30 +181,19 @@ describe('hook store', () => {
 
   it('a hook moved by two nodes at once stays in the list of the channel it ends in', async () => {
     const mm = new MemoryMattermost();
-    const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
     const hook = makeHook({channel_id: chan(0)});
     // Node A pauses right after writing the hook, before it takes it out of its old channel's list.
-    let release = (): void => {};
-    let reached = (): void => {};
-    const paused = new Promise<void>((resolve) => (reached = resolve));
-    const apiA = Object.create(mm) as MemoryMattermost;
-    apiA.kvSetWithOptions = async (key, value, options) => {
-      const ok = await mm.kvSetWithOptions(key, value, options);
-      if (ok && key === hookKey('outgoing', hook.id)) {
-        reached();
-        await new Promise<void>((resolve) => (release = resolve));
-      }
-      return ok;
-    };
-    const a = new HookStore(apiA, {backoff: noWait});
+    const pausing = pausingApi(mm, (key) => key === hookKey('outgoing', hook.id));
+    const a = new HookStore(pausing.api, {backoff: noWait});
     const b = new HookStore(mm, {backoff: noWait});
     await b.createOutgoing(hook);
+    const paused = pausing.arm();
     const toOne = a.updateOutgoing(hook.id, (h) => ({...h, channel_id: chan(1)}));
-    await paused;
+    await paused.reached;
     // B moves it back while A is still to clean up channel 0's list.
     await b.updateOutgoing(hook.id, (h) => ({...h, channel_id: chan(0)}));
     const before = await b.version();
-    release();
+    paused.release();
     await toOne;
     assert.equal((await b.getOutgoing(hook.id))!.channel_id, chan(0));
     assert.deepEqual((await b.listOutgoing({channelId: chan(0)}, 0, 10)).map((h) => h.id), [hook.id], "in channel 0's list");
@@ -246,6 +218,37 @@ describe('hook store', () => {
     );
   });
 });
+
+const chan = (n: number): string => `chan${String(n).padStart(22, '0')}`;
+
+/**
+ * An API over `mm` that holds back, once armed, the next successful write of a
+ * key `at` picks: `arm()` gives when that write has landed, and its release.
+ */
+function pausingApi(mm: MemoryMattermost, at: (key: string) => boolean): {api: MemoryMattermost; arm(): {reached: Promise<void>; release: () => void}} {
+  let armed: {landed: () => void; held: Promise<void>} | null = null;
+  const api = Object.create(mm) as MemoryMattermost;
+  api.kvSetWithOptions = async (key, value, options) => {
+    const ok = await mm.kvSetWithOptions(key, value, options);
+    if (ok && armed && at(key)) {
+      const {landed, held} = armed;
+      armed = null;
+      landed();
+      await held;
+    }
+    return ok;
+  };
+  return {
+    api,
+    arm() {
+      let landed = (): void => {};
+      let release = (): void => {};
+      const reached = new Promise<void>((resolve) => (landed = resolve));
+      armed = {landed, held: new Promise<void>((resolve) => (release = resolve))};
+      return {reached, release};
+    },
+  };
+}
 
 /** A node's index sync, whose periodic check the tests run by hand. */
 function syncOf(node: World): {check(): Promise<void>; rebuilds: number} {
