@@ -115,12 +115,17 @@ export class BenchSandbox {
 
   /** Waits until the plugin runs (state 2). */
   async waitRunning(timeoutMs = 60_000): Promise<void> {
+    await this.until(() => this.status(), (s) => s.state === 2, 50, timeoutMs, (s) => `the plugin did not start: ${s?.error ?? 'no status'}`);
+  }
+
+  /** Asks `probe` every `intervalMs` until `done` holds of its answer (a failed probe is asked again), or throws `failure` of the last answer. */
+  private async until<T>(probe: () => Promise<T>, done: (answer: T) => boolean, intervalMs: number, timeoutMs: number, failure: (last: T | null) => string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const s = await this.status().catch(() => null);
-      if (s?.state === 2) return;
-      if (Date.now() > deadline) throw new Error(`the plugin did not start: ${s?.error ?? 'no status'}\n${this.child.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
+      const answer = await probe().catch(() => null);
+      if (answer !== null && answer !== undefined && done(answer)) return;
+      if (Date.now() > deadline) throw new Error(`${failure(answer)}\n${this.child.output()}`);
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
 
@@ -164,13 +169,13 @@ export class BenchSandbox {
 
   /** Waits until the plugin's trigger index holds every stored outgoing hook (GET /api/v1/status). */
   async waitIndexLoaded(timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const s = await this.json<{outgoing_index: {loaded: boolean}}>('/plugins/hookbridge/api/v1/status').catch(() => null);
-      if (s?.outgoing_index.loaded) return;
-      if (Date.now() > deadline) throw new Error(`the plugin did not read its outgoing hooks within ${timeoutMs} ms\n${this.child.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await this.until(
+      () => this.json<{outgoing_index: {loaded: boolean}}>('/plugins/hookbridge/api/v1/status'),
+      (s) => s.outgoing_index.loaded,
+      20,
+      timeoutMs,
+      () => `the plugin did not read its outgoing hooks within ${timeoutMs} ms`,
+    );
   }
 
   /** Plugin settings, through the admin REST API (a save runs OnConfigurationChange). */
