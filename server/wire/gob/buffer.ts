@@ -24,6 +24,12 @@ export function narrow(v: bigint): number | bigint {
   return v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v;
 }
 
+/** Strings up to this many bytes may be answered from the table of recent ones. */
+const SHORT_STRING = 64;
+const RECENT_MASK = 4095;
+/** Recent short ASCII strings by a hash of their bytes (module-wide: every stream meets the same names). */
+const recent: string[] = new Array<string>(RECENT_MASK + 1).fill('');
+
 // A float's eight bytes are gathered here: decoding is synchronous, and a fresh
 // array per float (and the buffer a DataView over it needs) took a microsecond.
 const FLOAT_BYTES = new Uint8Array(8);
@@ -64,28 +70,29 @@ export class WriteBuffer {
 
   /** Leaves room for a length prefix before a nested value; see endLength. */
   beginLength(): number {
-    this.ensure(9);
-    const start = this.length;
-    this.length += 9;
-    return start;
+    this.ensure(1);
+    return this.length++;
   }
 
-  /** Writes the byte count of everything since beginLength as a uint prefix, in place. */
+  /**
+   * Writes the byte count of everything since beginLength as a uint prefix, in
+   * place. One byte was left: most nested values are shorter than 128 bytes, and
+   * only longer ones move along to make room for a longer prefix.
+   */
   endLength(start: number): void {
-    const len = this.length - start - 9;
-    let prefix: number;
+    const len = this.length - start - 1;
     if (len < 0x80) {
       this.buf[start] = len;
-      prefix = 1;
-    } else {
-      let n = 0;
-      for (let x = len; x > 0; x = Math.floor(x / 256)) n++;
-      this.buf[start] = 256 - n;
-      for (let i = n, x = len; i >= 1; i--, x = Math.floor(x / 256)) this.buf[start + i] = x % 256;
-      prefix = n + 1;
+      return;
     }
-    this.buf.copyWithin(start + prefix, start + 9, this.length);
-    this.length -= 9 - prefix;
+    let n = 0;
+    for (let x = len; x > 0; x = Math.floor(x / 256)) n++;
+    this.ensure(n);
+    const buf = this.buf;
+    buf.copyWithin(start + 1 + n, start + 1, this.length);
+    buf[start] = 256 - n;
+    for (let i = n, x = len; i >= 1; i--, x = Math.floor(x / 256)) buf[start + i] = x % 256;
+    this.length += n;
   }
 
   byte(b: number): void {
@@ -291,18 +298,37 @@ export class ReadBuffer {
     const data = this.data;
     const start = this.pos;
     this.pos += n;
-    if (n <= 64 && latin1Slice) {
-      // Short ASCII strings (ids, names, field values) are most strings: for
-      // them Latin-1 is UTF-8, and Node's Latin-1 slice skips the text
-      // decoder's setup and the view it needs.
-      let ascii = true;
-      for (let i = start; i < start + n; i++) {
-        if (data[i]! > 0x7f) {
-          ascii = false;
-          break;
-        }
+    if (n <= SHORT_STRING && latin1Slice) {
+      // Short ASCII strings (ids, names, header and prop keys and values) are
+      // most strings, and many repeat from value to value: a table of recent
+      // ones answers those without making a new string. For ASCII, Latin-1 is
+      // UTF-8, and Node's Latin-1 slice skips the text decoder's setup.
+      const stop = start + n;
+      // The slot is picked by the length and a few bytes; comparing the whole
+      // string settles whether it is the one held there.
+      let h = n;
+      if (n > 0) {
+        h = Math.imul(h ^ data[start]!, 0x01000193);
+        h = Math.imul(h ^ data[stop - 1]!, 0x01000193);
+        h = Math.imul(h ^ data[start + (n >> 1)]!, 0x01000193);
+        h = Math.imul(h ^ data[start + (n >> 2)]!, 0x01000193);
+        h = Math.imul(h ^ data[stop - 1 - (n >> 2)]!, 0x01000193);
       }
-      if (ascii) return latin1Slice.call(data, start, start + n);
+      const slot = (h ^ (h >>> 15)) & RECENT_MASK;
+      const known = recent[slot]!;
+      if (known.length === n) {
+        let j = 0;
+        while (j < n && known.charCodeAt(j) === data[start + j]) j++;
+        // Held strings are ASCII, so equal bytes are ASCII too.
+        if (j === n) return known;
+      }
+      let i = start;
+      while (i < stop && data[i]! <= 0x7f) i++;
+      if (i === stop) {
+        const made: string = latin1Slice.call(data, start, stop);
+        recent[slot] = made;
+        return made;
+      }
     }
     return textDecoder.decode(data.subarray(start, start + n));
   }

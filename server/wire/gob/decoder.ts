@@ -15,6 +15,7 @@
 // needs a message that has not arrived yet.
 
 import {ReadBuffer} from './buffer.js';
+import {structReader, type ItemReader} from './readers.js';
 import {GoTime} from './time.js';
 import {BuiltinId, GoComplex, GobError, GoInterface, GoMarshaled, t, type GoType, type MarshalVia, type StructType} from './types.js';
 
@@ -70,7 +71,7 @@ export interface Decoded {
   typeId: number;
 }
 
-export class Decoder {
+export class Decoder implements ItemReader {
   private readonly types = new Map<number, Wire>();
   // Only values re-encoded as interfaces need descriptors: made on first use.
   private descriptorMap: Map<number, GoType> | null = null;
@@ -277,7 +278,8 @@ export class Decoder {
     return this.item(id);
   }
 
-  private item(id: number): unknown {
+  /** Reads a value of type `id` (generated struct readers call it for fields of the stream's own types). */
+  item(id: number): unknown {
     const buf = this.buf;
     switch (id) {
       case BuiltinId.bool:
@@ -351,6 +353,8 @@ export class Decoder {
   }
 
   private struct(_id: number, w: Extract<Wire, {kind: 'struct'}>): Record<string, unknown> {
+    const read = structReader(w);
+    if (read) return read(this.buf, this);
     const out: Record<string, unknown> = {};
     let field = -1;
     for (;;) {
@@ -364,7 +368,8 @@ export class Decoder {
     }
   }
 
-  private iface(): unknown {
+  /** Reads a value held in an interface. */
+  iface(): unknown {
     if (this.buf.peek() === 0) {
       this.buf.pos++;
       return null;

@@ -13,14 +13,13 @@
 // "singletons" prefixed by a 00 field delta and sent even when zero.
 
 import {WriteBuffer} from './buffer.js';
-import {GoTime} from './time.js';
+import {structWriter, writerFor, type InterfaceWriter} from './writers.js';
+import {describe, withTrail} from './errors.js';
 import {
   BuiltinId,
   FIRST_USER_ID,
-  GoComplex,
   GobError,
   GoInterface,
-  GoMarshaled,
   t,
   typeKey,
   type GoType,
@@ -57,11 +56,6 @@ function isPlainObject(v: object): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return v.constructor?.name ?? 'object';
-  return typeof v;
-}
 
 interface Pending {
   id: number;
@@ -90,18 +84,11 @@ function releaseScratch(): void {
   if (scratchOut.capacity > SCRATCH_KEEP) scratchOut = new WriteBuffer(1024);
 }
 
-/** The fields leading to a value that failed to encode, collected while the error unwinds. */
-const trails = new WeakMap<GobError, string[]>();
 
-function noteField(err: unknown, name: string): void {
-  if (!(err instanceof GobError)) return;
-  const trail = trails.get(err);
-  if (trail) trail.unshift(name);
-  else trails.set(err, [name]);
-}
-
-export class Encoder {
+export class Encoder implements InterfaceWriter {
   private readonly ids = new Map<string, number>();
+  /** The same ids by descriptor object, looked up before working out a descriptor's key. */
+  private readonly idsByType = new Map<GoType, number>();
   private nextId = FIRST_USER_ID;
   private pending: Pending[] = NO_PENDING;
 
@@ -153,12 +140,10 @@ export class Encoder {
     } catch (err) {
       // Nothing was written: forget the ids handed out so the stream stays consistent.
       for (const p of this.pending) this.ids.delete(p.key);
+      if (this.pending.length > 0) this.idsByType.clear();
       this.nextId = mark;
       this.pending = NO_PENDING;
-      if (err instanceof GobError) {
-        const trail = trails.get(err);
-        if (trail) err.message += ` (at ${trail.join('.')})`;
-      }
+      withTrail(err);
       throw err;
     }
     body.endLength(start);
@@ -175,6 +160,8 @@ export class Encoder {
   private typeId(type: GoType): number {
     const builtin = (BuiltinId as Record<string, number>)[type.kind];
     if (builtin !== undefined) return builtin;
+    const seen = this.idsByType.get(type);
+    if (seen !== undefined) return seen;
     const key = typeKey(type);
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -183,6 +170,7 @@ export class Encoder {
       if (this.pending === NO_PENDING) this.pending = [];
       this.pending.push({id, key, type});
     }
+    this.idsByType.set(type, id);
     return id;
   }
 
@@ -244,127 +232,53 @@ export class Encoder {
   }
 
   private struct(w: WriteBuffer, value: unknown, type: StructType): void {
-    if (typeof value !== 'object' || value === null) throw new GobError(`gob: want an object for struct ${type.name}, got ${describe(value)}`);
-    const obj = value as Record<string, unknown>;
-    let last = -1;
-    const fields = type.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      const v = obj[f.name];
-      if (isZeroField(v, f.type)) continue;
-      w.uint(i - last);
-      last = i;
-      try {
-        this.item(w, v, f.type);
-      } catch (err) {
-        noteField(err, f.name);
-        throw err;
-      }
-    }
-    w.byte(0);
+    structWriter(type)(w, value, this);
   }
 
   private item(w: WriteBuffer, v: unknown, type: GoType): void {
-    switch (type.kind) {
-      case 'bool':
-        if (typeof v !== 'boolean' && v != null) throw mismatch('bool', v);
-        w.byte(v ? 1 : 0);
-        return;
-      case 'int':
-        w.int(intLike(v, 'int'));
-        return;
-      case 'uint':
-        w.uint(intLike(v, 'uint'));
-        return;
-      case 'float':
-        if (typeof v !== 'number' && v != null) throw mismatch('float', v);
-        w.float((v as number | null) ?? 0);
-        return;
-      case 'complex': {
-        const c = v ?? new GoComplex(0, 0);
-        if (!(c instanceof GoComplex)) throw mismatch('complex', v);
-        w.float(c.re);
-        w.float(c.im);
-        return;
-      }
-      case 'string':
-        if (typeof v !== 'string' && v != null) throw mismatch('string', v);
-        w.string((v as string | null) ?? '');
-        return;
-      case 'bytes': {
-        const b = v ?? new Uint8Array(0);
-        if (!(b instanceof Uint8Array)) throw mismatch('[]byte', v);
-        w.byteSlice(b);
-        return;
-      }
-      case 'interface':
-        this.iface(w, v);
-        return;
-      case 'struct':
-        this.struct(w, v ?? {}, type);
-        return;
-      case 'slice':
-      case 'array': {
-        const arr = v ?? [];
-        if (!Array.isArray(arr)) throw mismatch(type.kind, v);
-        if (type.kind === 'array' && arr.length !== type.len) throw new GobError(`gob: array needs ${type.len} elements, got ${arr.length}`);
-        w.uint(arr.length);
-        const elem = type.elem;
-        const structElem = elem.kind === 'struct';
-        for (let i = 0; i < arr.length; i++) {
-          const e = arr[i];
-          if (structElem && (e === null || e === undefined)) throw new GobError('gob: encodeArray: nil element');
-          this.item(w, e, elem);
-        }
-        return;
-      }
-      case 'map': {
-        if (v === null || v === undefined) {
-          w.uint(0);
-          return;
-        }
-        const numericKey = type.key.kind === 'int' || type.key.kind === 'uint';
-        if (v instanceof Map) {
-          w.uint(v.size);
-          for (const [k, e] of v) {
-            this.item(w, numericKey && typeof k === 'string' ? Number(k) : k, type.key);
-            this.item(w, e, type.elem);
-          }
-          return;
-        }
-        if (typeof v !== 'object' || Array.isArray(v)) throw mismatch('map', v);
-        // Keys only, not entry pairs: maps (props, headers) are in most values.
-        const obj = v as Record<string, unknown>;
-        const keys = Object.keys(obj);
-        w.uint(keys.length);
-        for (const k of keys) {
-          this.item(w, numericKey ? Number(k) : k, type.key);
-          this.item(w, obj[k], type.elem);
-        }
-        return;
-      }
-      case 'marshaler':
-        w.byteSlice(marshal(v, type.name));
-        return;
-    }
+    writerFor(type)(w, v, this);
   }
 
   // Interface value: name, concrete type id, byte count, then the concrete value
   // encoded as a top-level value (singleton 00 prefix unless it is a struct).
-  private iface(w: WriteBuffer, v: unknown): void {
-    const resolved = interfaceOf(v);
-    if (!resolved) {
-      w.byte(0);
-      return;
+  /** Writes a value held in an interface (writers of interface fields and elements call it). */
+  iface(w: WriteBuffer, v: unknown): void {
+    // The JSON-like values that fill props and maps come first, without a lookup.
+    let name: string;
+    let type: GoType;
+    let value = v;
+    switch (typeof v) {
+      case 'string':
+        name = 'string';
+        type = t.string;
+        break;
+      case 'boolean':
+        name = 'bool';
+        type = t.bool;
+        break;
+      case 'number':
+        name = 'float64';
+        type = t.float;
+        break;
+      default: {
+        const resolved = interfaceOf(v);
+        if (!resolved) {
+          w.byte(0);
+          return;
+        }
+        name = resolved.name;
+        type = resolved.type;
+        value = resolved.value;
+      }
     }
-    w.string(resolved.name);
-    w.int(this.typeId(resolved.type));
+    w.string(name);
+    w.int(this.typeId(type));
     const start = w.beginLength();
-    if (resolved.type.kind === 'struct') {
-      this.struct(w, resolved.value, resolved.type);
+    if (type.kind === 'struct') {
+      structWriter(type)(w, value, this);
     } else {
       w.byte(0);
-      this.item(w, resolved.value, resolved.type);
+      writerFor(type)(w, value, this);
     }
     w.endLength(start);
   }
@@ -384,45 +298,4 @@ function commonType(w: WriteBuffer, name: string | undefined, id: number): void 
   w.byte(0);
 }
 
-function mismatch(want: string, got: unknown): GobError {
-  return new GobError(`gob: want ${want}, got ${describe(got)}`);
-}
 
-function intLike(v: unknown, want: string): number | bigint {
-  if (v === null || v === undefined) return 0;
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  throw mismatch(want, v);
-}
-
-function marshal(v: unknown, name: string): Uint8Array {
-  if (v instanceof GoMarshaled) return v.bytes;
-  if (v instanceof GoTime) return v.encode();
-  if (v instanceof Date) return GoTime.fromDate(v).encode();
-  if (v instanceof Uint8Array) return v;
-  if (typeof v === 'string') return new TextEncoder().encode(v);
-  throw new GobError(`gob: cannot marshal a ${describe(v)} as ${name}`);
-}
-
-/** Go's zero-value test for struct fields: such fields are not sent. */
-function isZeroField(v: unknown, type: GoType): boolean {
-  if (v === null || v === undefined) return true;
-  switch (type.kind) {
-    case 'bool':
-      return v === false;
-    case 'int':
-    case 'uint':
-    case 'float':
-      return v === 0 || v === 0n;
-    case 'string':
-      return v === '';
-    case 'complex':
-      return v instanceof GoComplex && v.re === 0 && v.im === 0;
-    case 'bytes':
-    case 'slice':
-      return (v as {length?: number}).length === 0;
-    case 'marshaler':
-      return v instanceof GoTime ? v.isZero() : false;
-    default:
-      return false;
-  }
-}

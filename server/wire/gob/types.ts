@@ -214,13 +214,15 @@ function keyOf(type: GoType, open: Map<StructType, number>): string {
       open.set(type, open.size);
       key = `struct ${type.name}{${type.fields.map((f) => `${f.name} ${keyOf(f.type, open)}`).join(';')}}`;
       open.delete(type);
-      // Keys of structs that contain back-references depend on the enclosing path.
-      if (key.includes('^')) return key;
       break;
     }
     default:
       throw new GobError(`unknown descriptor kind ${(type as {kind: string}).kind}`);
   }
+  // Inside a walk, a back-reference names a struct by its depth on the path to
+  // here (a recursive struct's slice is "[]^1" inside it): such a key holds for
+  // this walk only. A key made from the top resolves all of them itself.
+  if (open.size > 0 && key.includes('^')) return key;
   keyCache.set(type, key);
   return key;
 }
