@@ -110,6 +110,17 @@ export async function realPluginProof(): Promise<void> {
     const res = await fetch(new URL(target.pathname + target.search, sbx.url), {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({text: 'hello from outside'})});
     assert.equal(res.status, 200, await res.text());
     await waitFor('the incoming post', async () => (await posts()).find((p) => p.message === 'hello from outside'));
+    // Props nested deeper than the plugin protocol carries: a 400 that says so, and the plugin stays up.
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 600; i++) deep = {a: deep};
+    const send = (body: unknown): Promise<Response> =>
+      fetch(new URL(target.pathname + target.search, sbx.url), {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+    const refused = await send({text: 'too deep', props: {deep}});
+    const error = (await refused.json()) as {message: string; status_code: number};
+    assert.equal(refused.status, 400);
+    assert.match(error.message, /nested more than 512 levels/);
+    assert.equal((await send({text: 'still here'})).status, 200);
+    assert.ok(!(await posts()).some((p) => p.message === 'too deep'));
   });
 
   it('stops cleanly', async () => {

@@ -33,6 +33,9 @@ export interface ClusterEventSendOptions {
 
 export type LogFields = Readonly<Record<string, string | number | boolean | bigint | null | undefined>>;
 
+/** AppError id of a call whose arguments could not be sent to the server at all (status 400): nothing reached it. */
+export const UNSENDABLE_ARGUMENTS = 'plugin.api.arguments.app_error';
+
 /** A Mattermost error (model.AppError) with the HTTP status it stands for. */
 export class AppError extends Error {
   override name = 'AppError';

@@ -3,9 +3,9 @@
 // Z_<Name>Returns{A,B,…} (server/public/plugin/client_rpc_generated.go), except
 // the hand-written LoadPluginConfiguration and Log* shapes (client_rpc.go).
 
-import {GoInterface, t, type GoType} from '../wire/gob/index.js';
+import {GobError, GoInterface, t, type GoType} from '../wire/gob/index.js';
 import type {RpcClient} from '../wire/netrpc/index.js';
-import {AppError, type ClusterEventSendOptions, type KVSetOptions, type LogFields, type Permission, type PluginAPI} from './api.js';
+import {AppError, UNSENDABLE_ARGUMENTS, type ClusterEventSendOptions, type KVSetOptions, type LogFields, type Permission, type PluginAPI} from './api.js';
 import {
   botType,
   clusterEventSendOptionsType,
@@ -102,7 +102,16 @@ export class RpcPluginAPI implements PluginAPI {
   ) {}
 
   private async call(method: keyof typeof A, value: unknown): Promise<Returns> {
-    return ((await this.client.call(`Plugin.${method}`, value, A[method])) ?? {}) as Returns;
+    let returns: unknown;
+    try {
+      returns = await this.client.call(`Plugin.${method}`, value, A[method]);
+    } catch (err) {
+      // Arguments that cannot be sent (props nested beyond gob's bound, a value
+      // of the wrong kind) come from what a caller gave: nothing reached the server.
+      if (err instanceof GobError) throw new AppError({id: UNSENDABLE_ARGUMENTS, message: `${method}: ${err.message}`, statusCode: 400, where: method});
+      throw err;
+    }
+    return (returns ?? {}) as Returns;
   }
 
   /** A call whose Returns are {A: result, B: *AppError}. */

@@ -5,7 +5,7 @@
 // under props.attachments, and long text is split into several posts.
 
 import type {PluginAPI} from '../mattermost/api.js';
-import {AppError} from '../mattermost/api.js';
+import {AppError, UNSENDABLE_ARGUMENTS} from '../mattermost/api.js';
 import type {Post, PostPriority} from '../mattermost/model.js';
 import {HookError} from './errors.js';
 import {messageLinksToMarkdown, type Attachment} from './slack.js';
@@ -109,7 +109,11 @@ export function buildWebhookPosts(settings: PostSettings, req: WebhookPostReques
   });
 }
 
-/** Creates the posts; the first failure stops and is reported as Mattermost reports it (500). */
+/**
+ * Creates the posts; the first failure stops and is reported as Mattermost
+ * reports it (500), except a post the plugin API could not even send (props
+ * nested past what the protocol carries): that is the payload's fault, a 400.
+ */
 export async function createWebhookPost(api: PluginAPI, settings: PostSettings, req: WebhookPostRequest): Promise<Post[]> {
   const created: Post[] = [];
   const attachments = settings.prepareAttachments && req.attachments.length > 0 ? await settings.prepareAttachments(req.attachments, req.hookId) : req.attachments;
@@ -118,7 +122,8 @@ export async function createWebhookPost(api: PluginAPI, settings: PostSettings, 
       created.push(await api.createPost(post));
     } catch (err) {
       const detail = err instanceof AppError ? err.toString() : err instanceof Error ? err.message : String(err);
-      throw new HookError(500, 'api.post.create_webhook_post.creating.app_error', `The post could not be created: ${err instanceof Error ? err.message : String(err)}`, undefined, detail);
+      const status = err instanceof AppError && err.id === UNSENDABLE_ARGUMENTS ? 400 : 500;
+      throw new HookError(status, 'api.post.create_webhook_post.creating.app_error', `The post could not be created: ${err instanceof Error ? err.message : String(err)}`, undefined, detail);
     }
   }
   return created;

@@ -378,7 +378,15 @@ export class Decoder implements ItemReader {
     if (name.length > 1024) throw new GobError('gob: interface type name too long');
     const id = this.typeSequence(true);
     this.buf.uint(); // byte count of the value, needed only to skip it
-    const value = this.topLevel(id);
+    // A struct held in an interface is read without passing through item(), so
+    // the nesting is counted here too.
+    if (++this.depth > MAX_DEPTH) throw new GobError('gob: value nested too deeply');
+    let value: unknown;
+    try {
+      value = this.topLevel(id);
+    } finally {
+      this.depth--;
+    }
     if (UNWRAPPED.has(name)) return value;
     return new GoInterface(name, this.descriptorOf(id), value);
   }

@@ -26,6 +26,8 @@ import {
   type StructType,
 } from './types.js';
 
+/** Interface values nested in one another, at most (the decoder's bound too). */
+const MAX_DEPTH = 512;
 const ifaceSlice = t.slice(t.interface);
 const ifaceMap = t.map(t.string, t.interface);
 
@@ -91,6 +93,7 @@ export class Encoder implements InterfaceWriter {
   private readonly idsByType = new Map<GoType, number>();
   private nextId = FIRST_USER_ID;
   private pending: Pending[] = NO_PENDING;
+  private depth = 0;
 
   /** Encodes one value as the messages to write on the stream: definitions first, then the value. */
   encode(value: unknown, type: GoType): Uint8Array {
@@ -143,6 +146,7 @@ export class Encoder implements InterfaceWriter {
       if (this.pending.length > 0) this.idsByType.clear();
       this.nextId = mark;
       this.pending = NO_PENDING;
+      this.depth = 0;
       withTrail(err);
       throw err;
     }
@@ -271,6 +275,9 @@ export class Encoder implements InterfaceWriter {
         value = resolved.value;
       }
     }
+    // Values made from JSON (props, attachments) nest through interfaces: their
+    // depth is bounded as the decoder bounds it, rather than by the call stack.
+    if (++this.depth > MAX_DEPTH) throw new GobError(`gob: value nested more than ${MAX_DEPTH} levels deep`);
     w.string(name);
     w.int(this.typeId(type));
     const start = w.beginLength();
@@ -281,6 +288,7 @@ export class Encoder implements InterfaceWriter {
       writerFor(type)(w, value, this);
     }
     w.endLength(start);
+    this.depth--;
   }
 }
 

@@ -4,6 +4,8 @@
 import {GobError} from './types.js';
 
 const trails = new WeakMap<GobError, string[]>();
+/** Field names shown of a longer path. */
+const TRAIL_SHOWN = 8;
 
 export function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -31,5 +33,7 @@ export function noteField(err: unknown, name: string): void {
 export function withTrail(err: unknown): void {
   if (!(err instanceof GobError)) return;
   const trail = trails.get(err);
-  if (trail) err.message += ` (at ${trail.join('.')})`;
+  if (!trail) return;
+  const path = trail.length > TRAIL_SHOWN ? `${trail.slice(0, TRAIL_SHOWN).join('.')}… (${trail.length} levels)` : trail.join('.');
+  err.message += ` (at ${path})`;
 }

@@ -342,6 +342,31 @@ describe('gob, types met at run time', () => {
     assert.ok(short.endsWith('06737472696e670c0400026869'), short);
   });
 
+  it('bounds nesting through interfaces with a GobError on both sides, not the call stack', () => {
+    let json: unknown = 'leaf';
+    for (let i = 0; i < 600; i++) json = {a: json};
+    assert.throws(() => new Encoder().encode(json, t.map(t.string, t.interface)), (err: unknown) => err instanceof GobError && /nested more than 512 levels/.test(err.message));
+    // The same nesting from a peer: a struct S{X interface{}} holding itself 5,000 times.
+    const s = t.struct('S', {X: t.interface});
+    const enc = new Encoder();
+    const definition = enc.encode({}, s);
+    const level = [0x01, 0x01, 0x53, 0xff, 0x82, 0x00]; // field 0: interface "S", type id 65, byte count (not read)
+    const body = [0xff, 0x82, ...Array.from({length: 5000}, () => level).flat(), ...new Array<number>(5001).fill(0)];
+    const message = new WriteBuffer();
+    message.uint(body.length);
+    message.raw(Uint8Array.from(body));
+    const d = new Decoder();
+    d.feed(definition);
+    d.decode();
+    d.feed(message.bytes());
+    assert.throws(() => d.decode(), (err: unknown) => err instanceof GobError && /nested too deeply/.test(err.message));
+    // Within the bound, the same shape is read.
+    let ok: unknown = {};
+    for (let i = 0; i < 100; i++) ok = {X: new GoInterface('S', s, ok)};
+    const [back] = decodeAll(new Encoder().encode(ok, s)) as [{X: GoInterface}];
+    assert.equal(back.X.name, 'S');
+  });
+
   it('decodes every string as sent, whichever strings it has seen before', () => {
     const alphabet = 'ab01';
     const strs: string[] = [];
