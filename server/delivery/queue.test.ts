@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, afterEach, describe, it} from 'node:test';
 import {MemoryMattermost} from '../mattermost/memory.js';
-import {DurableQueue, JOB_PREFIX, LEASE_PREFIX, SHARD_PREFIX, SWEEP_KEY} from './queue.js';
+import {ALIVE_PREFIX, DurableQueue, JOB_PREFIX, LEASE_PREFIX, ROSTER_KEY, SHARD_PREFIX, SWEEP_KEY} from './queue.js';
 import {createDurableDeliveryService, type DurableDeliveryService} from './service.js';
 import {closeReceivers, fakeClock, httpSender, makeHook, sleep, startReceiver, waitFor} from './testdata/support.js';
 import type {DeliveryHook, OutgoingJob, Send} from './types.js';
@@ -175,6 +175,78 @@ describe('durable queue: scheduling', () => {
     assert.equal(sweeps(), 2, 'one sweep in that interval too');
   });
 
+  it('sweeps only for a node that stopped without a clean stop, and strikes it off', async () => {
+    const receiver = await startReceiver(() => ({status: 200}));
+    const mm = new MemoryMattermost();
+    const sweeps = (): number => mm.callsTo('KVList').filter((c) => c.args[0] === 0).length;
+    const roster = async (): Promise<unknown> => JSON.parse(Buffer.from((await mm.kvGet(ROSTER_KEY))!).toString());
+    const options = {scanIntervalMs: 20, leaseSeconds: 1, rosterCheckMs: 100, sweepIntervalMs: 0};
+    // The cluster's first node: no roster yet, so it sweeps once, for whatever older versions left.
+    const a = createDurableDeliveryService({api: mm, send: sender.send, nodeId: 'a', options});
+    stopAll.push(a);
+    a.start();
+    await waitFor(() => sweeps() === 1, 5000, 'the first start\'s sweep');
+    await waitFor(async () => mm.kv.has(ROSTER_KEY) && (await roster()) !== null, 5000, 'the roster');
+    assert.deepEqual(await roster(), ['a']);
+    assert.ok(mm.kv.has(`${ALIVE_PREFIX}a`));
+    // A clean stop strikes it off: the next node has nothing to sweep for, at start or later.
+    await a.stop(0);
+    assert.deepEqual(await roster(), []);
+    assert.equal(mm.kv.has(`${ALIVE_PREFIX}a`), false);
+    const b = createDurableDeliveryService({api: mm, send: sender.send, nodeId: 'b', options});
+    stopAll.push(b);
+    b.start();
+    await waitFor(async () => JSON.stringify(await roster()) === '["b"]', 5000, 'b on the roster');
+    await sleep(350);
+    assert.equal(sweeps(), 1, 'no sweep after a clean stop');
+    // A node named on the roster without its presence key stopped uncleanly, maybe between a group's two writes.
+    const orphan = (id: string, createdAt: number): Record<string, unknown> => ({id, hook_id: 'hook1', attempt: 0, due: createdAt, created_at: createdAt, payload: {url: receiver.url, content_type: 'application/json', headers: {}, body: '{}', event: 'posted', post: {}, hook: makeHook(), max_attempts: 3, counts: true}});
+    const written = Date.now();
+    await mm.kvSet(`${JOB_PREFIX}old00000000000000000000000`, Buffer.from(JSON.stringify(orphan('old00000000000000000000000', written - 120_000))));
+    // One too young to tell from a group still being written: the crashed node stays on the roster until it is not.
+    await mm.kvSet(`${JOB_PREFIX}young0000000000000000000000`, Buffer.from(JSON.stringify(orphan('young0000000000000000000000', written))));
+    await mm.kvSet(ROSTER_KEY, Buffer.from(JSON.stringify(['b', 'crashed'])));
+    await waitFor(() => receiver.received.length === 1, 5000, 'the old orphan to be found and sent');
+    assert.deepEqual(await roster(), ['b', 'crashed']);
+    await waitFor(() => receiver.received.length === 2, 5000, 'the young one, once two lease periods old');
+    assert.ok(receiver.received[1]!.at >= written + 2000);
+    await waitFor(async () => JSON.stringify(await roster()) === '["b"]', 5000, 'the crashed node struck off');
+    const swept = sweeps();
+    assert.ok(swept >= 3 && swept <= 30, `one sweep per check while the young group aged (${swept})`);
+    await sleep(350);
+    assert.equal(sweeps(), swept, 'no sweep once the crashed node is struck off');
+  });
+
+  it('writes an index entry that failed at the next scan, by the node that owns the group', async () => {
+    const mm = new MemoryMattermost();
+    const api = Object.create(mm) as MemoryMattermost;
+    let failIndex = 1;
+    api.kvSetWithOptions = async (key, value, opts) => {
+      if (key.startsWith(SHARD_PREFIX) && failIndex > 0) {
+        failIndex--;
+        throw new Error('the database is away');
+      }
+      return mm.kvSetWithOptions(key, value, opts);
+    };
+    let release = (): void => undefined;
+    const sending = new Promise<void>((r) => (release = r));
+    const send: Send = async () => {
+      await sending;
+      return {status: 200, headers: {}, body: new Uint8Array(), latencyMs: 1};
+    };
+    const s = createDurableDeliveryService({api, send, nodeId: 'n', options: {scanIntervalMs: 20, sweepIntervalMs: 0, sweepOnStart: false}});
+    stopAll.push(s);
+    s.start();
+    const queued = await s.deliver(job(makeHook(), 'http://127.0.0.1:9/', 1));
+    assert.equal(failIndex, 0, 'the first index write failed');
+    await waitFor(async () => (await s.pendingIds()).length === 1, 5000, 'the entry written by the retry');
+    assert.ok(mm.logs.some((l) => /indexing a new group failed; retrying/.test(l.message)));
+    release();
+    await waitFor(async () => (await s.pendingIds()).length === 0, 5000, 'the group to finish');
+    assert.ok(queued);
+    assert.equal(mm.callsTo('KVList').length, 0, 'no sweep was needed');
+  });
+
   it('stop() waits for running sends within the grace period', async () => {
     const mm = new MemoryMattermost();
     let done = 0;
@@ -271,8 +343,9 @@ describe('durable queue: groups', () => {
     assert.deepEqual(fromB, ids.slice(4), 'the unfinished six, oldest first');
     await b.poll();
     assert.deepEqual(await b.pendingIds(), []);
-    // Only the key of this interval's sweep remains, and it lapses on its own.
-    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')), [SWEEP_KEY]);
+    // Only the key of this interval's sweep (it lapses on its own) and the roster, empty since a left, remain.
+    assert.deepEqual([...mm.kv.keys()].filter((k) => k.startsWith('dq_')).sort(), [ROSTER_KEY, SWEEP_KEY]);
+    assert.equal(Buffer.from((await mm.kvGet(ROSTER_KEY))!).toString(), '[]');
   });
 });
 

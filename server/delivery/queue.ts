@@ -28,12 +28,19 @@
 //
 // A node owns the groups it writes (it takes the lease with the record) and
 // starts their jobs at once; other nodes find groups through a periodic scan
-// (scanIntervalMs). A group whose index entry was never written (its node died
-// between the two writes) is found by a sweep of the store's keys, once it is
-// older than two lease periods and under no lease. A sweep lists every key of the
-// plugin (about 200 KVList calls with 100k hooks, each an OFFSET query on the
-// database), so the cluster makes one per sweep interval (ten minutes), at start
-// or on a timer, whichever node sets dq_sweep first (it lapses before the next
+// (scanIntervalMs). A group whose index entry was never written is found by a
+// sweep of the store's keys, once it is older than two lease periods and under
+// no lease. A sweep lists every key of the plugin (about 200 KVList calls with
+// 100k hooks, each an OFFSET query on the database), so it runs only when such
+// a group can exist. Its node retries a failed index write itself, so only a
+// node that stopped without a clean stop can leave one: running nodes are
+// named in dq_nodes and each keeps dq_node_<id> alive (an expiry of three
+// lease periods, renewed with the leases); a clean stop removes both. Every
+// check interval, a node that finds a named node no longer alive sweeps (one
+// at a time, under dq_sweep_dead) and then strikes it off. A cluster with no
+// dq_nodes yet (its first start of a version that keeps it) sweeps once at
+// start, and one sweep per sweep interval (six hours) stays as a backstop,
+// made by whichever node sets dq_sweep first (it lapses before the next
 // interval). Running jobs are capped per node (`concurrency`) and per
 // hook (`perHookConcurrency`); waiting jobs are taken round-robin across hooks,
 // oldest first within a hook (scheduler.ts), so one busy hook cannot starve the
@@ -51,6 +58,12 @@ export const DONE_PREFIX = 'dq_d_';
 export const SHARD_PREFIX = 'dq_ix_';
 /** Set, with an expiry, by the node sweeping this interval (see the file comment). */
 export const SWEEP_KEY = 'dq_sweep';
+/** Node ids of the running queues, a JSON array (see the file comment). */
+export const ROSTER_KEY = 'dq_nodes';
+/** dq_node_<id>: present while that node runs. */
+export const ALIVE_PREFIX = 'dq_node_';
+/** Set, with a short expiry, by the node sweeping after another node's unclean stop. */
+export const DEAD_SWEEP_KEY = 'dq_sweep_dead';
 
 export interface QueueRecord<T> {
   id: string;
@@ -87,10 +100,12 @@ export interface QueueOptions {
   stopGraceMs?: number;
   /** Refuse new jobs beyond this many pending (as of the last scan). */
   maxPending?: number;
-  /** Re-index groups whose index entry was lost (crash mid-enqueue) when starting. */
+  /** Look for groups whose index entry was lost (crash mid-enqueue) at start, when the cluster has no roster yet. */
   sweepOnStart?: boolean;
-  /** Look for such groups this often while running, ms (default: 10 minutes, at least three lease periods; 0: never). */
+  /** Look for such groups this often however things look, ms (default: six hours, at least three lease periods; 0: never). */
   sweepIntervalMs?: number;
+  /** Look for nodes that stopped without a clean stop this often, ms (default: a minute, at least a lease period; 0: never). */
+  rosterCheckMs?: number;
   /** Largest group written at once (jobs). */
   maxGroupJobs?: number;
   /** Largest group written at once (bytes of JSON, roughly). */
@@ -157,6 +172,7 @@ export class DurableQueue<T> {
   private readonly maxGroupBytes: number;
   private readonly sizeOf: (payload: T) => number;
   private readonly shards: CasBatcher<ShardEntry[]>;
+  private readonly roster: CasBatcher<string[]>;
 
   private readonly scheduler: FairScheduler<Entry<T>>;
   private readonly owned = new Map<string, Owned>();
@@ -174,6 +190,12 @@ export class DurableQueue<T> {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly sweepIntervalMs: number;
+  private readonly rosterCheckMs: number;
+  private rosterTimer: NodeJS.Timeout | null = null;
+  private checkingRoster: Promise<void> | null = null;
+  private joined = false;
+  /** Groups of this node whose index entry could not be written: id → [due, hook]. Retried every scan. */
+  private readonly unindexed = new Map<string, [due: number, hookId: string]>();
   private running = false;
   private scanning: Promise<void> | null = null;
   private rescan = false;
@@ -197,11 +219,13 @@ export class DurableQueue<T> {
     this.maxPending = options.maxPending ?? 100_000;
     this.sweepOnStart = options.sweepOnStart ?? true;
     // A sweep lists every key of the plugin (100k hooks: a hundred pages): rarely.
-    this.sweepIntervalMs = options.sweepIntervalMs ?? Math.max(this.leaseSeconds * 3000, 10 * 60_000);
+    this.sweepIntervalMs = options.sweepIntervalMs ?? Math.max(this.leaseSeconds * 3000, 6 * 3600_000);
+    this.rosterCheckMs = options.rosterCheckMs ?? Math.max(this.leaseSeconds * 1000, 60_000);
     this.maxGroupJobs = Math.max(1, options.maxGroupJobs ?? 256);
     this.maxGroupBytes = Math.max(1, options.maxGroupBytes ?? 512 * 1024);
     this.sizeOf = options.sizeOf ?? ((payload) => JSON.stringify(payload).length);
     this.shards = new CasBatcher(api);
+    this.roster = new CasBatcher(api);
     this.scheduler = new FairScheduler(this.perHook);
   }
 
@@ -287,8 +311,11 @@ export class DurableQueue<T> {
       for (const w of batch) w.reject(err);
       return;
     }
-    // Without its index entry the group is still stored; a sweep finds it after a crash.
-    await owned.indexed.catch((err: unknown) => this.warn('indexing a new group failed', err, group.id));
+    // Without its index entry the group is still stored: retried at every scan (and a sweep finds it should this node stop first).
+    await owned.indexed.catch((err: unknown) => {
+      this.warn('indexing a new group failed; retrying', err, group.id);
+      this.unindexed.set(group.id, [group.due, group.jobs[0]?.hook_id ?? '']);
+    });
     for (const w of batch) w.resolve(w.rec);
   }
 
@@ -308,12 +335,21 @@ export class DurableQueue<T> {
     this.running = true;
     this.timer = setInterval(() => void this.tick(), this.scanIntervalMs);
     this.timer.unref?.();
-    this.renewTimer = setInterval(() => void this.renewAll(), (this.leaseSeconds * 1000) / 3);
+    this.renewTimer = setInterval(() => {
+      void this.renewAll();
+      void this.keepAlive();
+    }, (this.leaseSeconds * 1000) / 3);
     this.renewTimer.unref?.();
-    if (this.sweepOnStart) this.sweepOnce();
+    this.checkingRoster = this.join()
+      .catch((err: unknown) => this.warn('joining the roster of nodes failed', err))
+      .finally(() => {
+        this.checkingRoster = null;
+      });
+    if (this.rosterCheckMs > 0) {
+      this.rosterTimer = setInterval(() => this.checkRosterOnce(), this.rosterCheckMs);
+      this.rosterTimer.unref?.();
+    }
     if (this.sweepIntervalMs > 0) {
-      // A node that died between a group's record and its index entry leaves the group
-      // to whoever looks: not only to the next node that starts.
       this.sweepTimer = setInterval(() => this.sweepOnce(), this.sweepIntervalMs);
       this.sweepTimer.unref?.();
     }
@@ -327,7 +363,8 @@ export class DurableQueue<T> {
     if (this.timer) clearInterval(this.timer);
     if (this.renewTimer) clearInterval(this.renewTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.timer = this.renewTimer = this.sweepTimer = null;
+    if (this.rosterTimer) clearInterval(this.rosterTimer);
+    this.timer = this.renewTimer = this.sweepTimer = this.rosterTimer = null;
     // Groups not started here go back to the cluster at once.
     this.scheduler.clear();
     let timeout: NodeJS.Timeout | undefined;
@@ -349,6 +386,7 @@ export class DurableQueue<T> {
     for (const g of this.owned.values()) g.released = true;
     this.owned.clear();
     this.ownedJobs = 0;
+    await this.leave();
   }
 
   /** One scan and claim round, waiting for the jobs it started (tests, manual driving). */
@@ -372,6 +410,7 @@ export class DurableQueue<T> {
   private async tick(): Promise<void> {
     if (!this.running) return;
     try {
+      if (this.unindexed.size > 0) await this.reindex();
       await this.scan();
       await this.claimDue(false);
       this.fill();
@@ -662,10 +701,105 @@ export class DurableQueue<T> {
     });
   }
 
+  // ---- roster of running nodes ----
+
+  private aliveSeconds(): number {
+    return this.leaseSeconds * 3;
+  }
+
+  private keepAlive(): Promise<void> {
+    return this.api
+      .kvSetWithOptions(ALIVE_PREFIX + this.nodeId, encodeJSON({at: this.now()}), {expireInSeconds: this.aliveSeconds()})
+      .then(() => undefined)
+      .catch((err: unknown) => this.warn('renewing this node\'s presence failed', err));
+  }
+
+  /** Changes the roster; resolves to whether there was one (as last read). */
+  private async changeRoster(change: (ids: string[]) => string[]): Promise<boolean> {
+    let existed = false;
+    await this.roster.update(ROSTER_KEY, (ids) => {
+      existed = ids !== null;
+      // Kept when empty: a missing roster means a cluster that never kept one (see join).
+      return change(Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : []);
+    });
+    return existed;
+  }
+
+  /** Announces this node; a cluster without a roster yet (no node kept one before) is swept once. */
+  private async join(): Promise<void> {
+    this.joined = true;
+    await this.keepAlive();
+    const existed = await this.changeRoster((ids) => (ids.includes(this.nodeId) ? ids : [...ids, this.nodeId]));
+    if (!existed && this.sweepOnStart) this.sweepOnce();
+    else await this.checkRoster();
+  }
+
+  /**
+   * A clean stop: strikes this node off, unless a group of it is still
+   * without its index entry (then it is left for the next node's check to
+   * treat as a stop that was not clean, which sweeps).
+   */
+  private async leave(): Promise<void> {
+    if (!this.joined) return;
+    this.joined = false;
+    await this.checkingRoster;
+    try {
+      if (this.unindexed.size > 0) await this.reindex();
+      await this.api.kvDelete(ALIVE_PREFIX + this.nodeId);
+      if (this.unindexed.size === 0) await this.changeRoster((ids) => ids.filter((id) => id !== this.nodeId));
+    } catch (err) {
+      this.warn('leaving the roster of nodes failed', err);
+    }
+  }
+
+  private checkRosterOnce(): void {
+    if (this.checkingRoster || !this.running) return;
+    this.checkingRoster = this.checkRoster()
+      .catch((err: unknown) => this.warn('checking the roster of nodes failed', err))
+      .finally(() => {
+        this.checkingRoster = null;
+      });
+  }
+
+  /**
+   * Sweeps if a node in the roster is no longer alive (it stopped without
+   * leaving, so it may have left a group without its index entry), then
+   * strikes it off. One node at a time sweeps for it; if the sweep had to
+   * pass over an unleased group too young to tell, the node stays on the
+   * roster and the next check sweeps again.
+   */
+  private async checkRoster(): Promise<void> {
+    const ids = decodeJSON<unknown>(await this.api.kvGet(ROSTER_KEY));
+    const others = (Array.isArray(ids) ? ids : []).filter((id): id is string => typeof id === 'string' && id !== this.nodeId);
+    if (others.length === 0) return;
+    const present = await Promise.all(others.map((id) => this.api.kvGet(ALIVE_PREFIX + id)));
+    const gone = others.filter((_, i) => present[i] === null);
+    if (gone.length === 0) return;
+    const lock = encodeJSON({node: this.nodeId, at: this.now()});
+    const lockSeconds = Math.max(1, Math.ceil(Math.max(this.rosterCheckMs, 1000) / 1000));
+    if (!(await this.api.kvSetWithOptions(DEAD_SWEEP_KEY, lock, {atomic: true, oldValue: null, expireInSeconds: lockSeconds}))) return;
+    try {
+      const {passedOver} = await this.sweep();
+      if (passedOver === 0) await this.changeRoster((list) => list.filter((id) => !gone.includes(id)));
+    } finally {
+      await this.api.kvSetWithOptions(DEAD_SWEEP_KEY, null, {atomic: true, oldValue: lock}).catch(() => undefined);
+    }
+  }
+
+  /** Writes the index entries that failed when their groups were stored. */
+  private async reindex(): Promise<void> {
+    for (const [id, [due, hookId]] of [...this.unindexed]) {
+      await this.index(id, due, hookId);
+      this.unindexed.delete(id);
+    }
+  }
+
   private sweepOnce(): void {
     if (this.sweeping) return;
     this.sweeping = this.takeSweep()
-      .then((mine) => (mine ? this.sweep() : undefined))
+      .then(async (mine) => {
+        if (mine) await this.sweep();
+      })
       .catch((err: unknown) => this.warn('orphan sweep failed', err))
       .finally(() => {
         this.sweeping = null;
@@ -683,8 +817,12 @@ export class DurableQueue<T> {
     return this.api.kvSetWithOptions(SWEEP_KEY, encodeJSON({node: this.nodeId, at: this.now()}), {atomic: true, oldValue: null, expireInSeconds});
   }
 
-  /** Indexes group records that have no index entry (their enqueue died between the two writes). */
-  private async sweep(): Promise<void> {
+  /**
+   * Indexes group records that have no index entry (their enqueue died between
+   * the two writes). Returns how many such groups it passed over as too young
+   * to tell from one still being written.
+   */
+  private async sweep(): Promise<{passedOver: number}> {
     const indexed = new Set(await this.pendingIds());
     const orphans: string[] = [];
     for (let page = 0; ; page++) {
@@ -693,13 +831,18 @@ export class DurableQueue<T> {
       if (keys.length < 1000) break;
     }
     let fixed = 0;
+    let passedOver = 0;
     // A record younger than two lease periods may still be mid-enqueue on a live node,
     // and one under a lease has an owner that will index or finish it.
     const young = this.now() - this.leaseSeconds * 2000;
     for (const id of orphans) {
       if (this.owned.has(id) || this.claiming.has(id)) continue;
       const group = toGroup<T>(decodeJSON<GroupRecord<T> | QueueRecord<T>>(await this.api.kvGet(JOB_PREFIX + id)));
-      if (!group || group.created_at > young || (await this.api.kvGet(LEASE_PREFIX + id)) !== null) continue;
+      if (!group || (await this.api.kvGet(LEASE_PREFIX + id)) !== null) continue;
+      if (group.created_at > young) {
+        passedOver++;
+        continue;
+      }
       await this.index(id, group.due, group.jobs[0]?.hook_id ?? '');
       this.known.set(id, group.due);
       fixed++;
@@ -708,6 +851,7 @@ export class DurableQueue<T> {
       this.api.logInfo('Hookbridge delivery queue: re-indexed jobs left by an interrupted enqueue', {count: fixed});
       void this.tick();
     }
+    return {passedOver};
   }
 
   private warn(what: string, err: unknown, jobId?: string): void {
