@@ -16,8 +16,16 @@ const INT64_MAX = (1n << 63n) - 1n;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8');
-/** Buffer's own Latin-1 decoding, which works on any Uint8Array (absent outside Node). */
-const latin1Slice = (globalThis.Buffer?.prototype as unknown as {latin1Slice?: (this: Uint8Array, start: number, end: number) => string} | undefined)?.latin1Slice;
+type Slice = (this: Uint8Array, start: number, end: number) => string;
+type Write = (this: Uint8Array, s: string, offset: number, max: number) => number;
+const bufferProto = globalThis.Buffer?.prototype as unknown as {utf8Slice?: Slice; utf8Write?: Write} | undefined;
+/** Buffer's own UTF-8 encoding into any Uint8Array, as TextEncoder encodes (absent outside Node). */
+const utf8Write = bufferProto?.utf8Write;
+const byteLength = (s: string): number => (globalThis.Buffer ? Buffer.byteLength(s, 'utf8') : textEncoder.encode(s).length);
+/** Strings shorter than this are copied by a loop when they are ASCII. */
+const ASCII_LOOP_MAX = 16;
+/** Buffer's own UTF-8 decoding, which works on any Uint8Array (absent outside Node). */
+const utf8Slice = bufferProto?.utf8Slice;
 
 /** A number when it fits exactly, a bigint otherwise (int64/uint64 beyond 2^53). */
 export function narrow(v: bigint): number | bigint {
@@ -29,6 +37,20 @@ const SHORT_STRING = 64;
 const RECENT_MASK = 4095;
 /** Recent short ASCII strings by a hash of their bytes (module-wide: every stream meets the same names). */
 const recent: string[] = new Array<string>(RECENT_MASK + 1).fill('');
+
+/** The slot in the table of recent strings for the n bytes at data[start]: picked by the length and five of them. */
+export function recentSlot(data: Uint8Array, start: number, n: number): number {
+  let h = n;
+  if (n > 0) {
+    const stop = start + n;
+    h = Math.imul(h ^ data[start]!, 0x01000193);
+    h = Math.imul(h ^ data[stop - 1]!, 0x01000193);
+    h = Math.imul(h ^ data[start + (n >> 1)]!, 0x01000193);
+    h = Math.imul(h ^ data[start + (n >> 2)]!, 0x01000193);
+    h = Math.imul(h ^ data[stop - 1 - (n >> 2)]!, 0x01000193);
+  }
+  return (h ^ (h >>> 15)) & RECENT_MASK;
+}
 
 // A float's eight bytes are gathered here: decoding is synchronous, and a fresh
 // array per float (and the buffer a DataView over it needs) took a microsecond.
@@ -178,8 +200,8 @@ export class WriteBuffer {
 
   string(s: string): void {
     const n = s.length;
-    if (n < 0x80) {
-      // Short ASCII strings (ids, names, header values) are the common case: copy code units.
+    if (n < ASCII_LOOP_MAX) {
+      // Very short ASCII strings: copying code units beats a call into Node.
       this.ensure(n + 1);
       const buf = this.buf;
       const at = this.length + 1;
@@ -195,9 +217,25 @@ export class WriteBuffer {
         return;
       }
     }
-    const data = textEncoder.encode(s);
-    this.uint(data.length);
-    this.raw(data);
+    if (!utf8Write) {
+      this.byteSlice(textEncoder.encode(s));
+      return;
+    }
+    if (n < 0x80) {
+      // Most strings fit a one-byte length: written after it, and counted as they are written.
+      this.ensure(1 + n * 3);
+      const at = this.length + 1;
+      const written = utf8Write.call(this.buf, s, at, n * 3);
+      if (written < 0x80) {
+        this.buf[this.length] = written;
+        this.length = at + written;
+        return;
+      }
+    }
+    const bytes = byteLength(s);
+    this.uint(bytes);
+    this.ensure(bytes);
+    this.length += utf8Write.call(this.buf, s, this.length, bytes);
   }
 
   byteSlice(data: Uint8Array): void {
@@ -297,39 +335,29 @@ export class ReadBuffer {
     if (typeof n !== 'number' || n > this.remaining) throw new GobError('gob: string length too long for buffer');
     const data = this.data;
     const start = this.pos;
-    this.pos += n;
-    if (n <= SHORT_STRING && latin1Slice) {
-      // Short ASCII strings (ids, names, header and prop keys and values) are
-      // most strings, and many repeat from value to value: a table of recent
-      // ones answers those without making a new string. For ASCII, Latin-1 is
-      // UTF-8, and Node's Latin-1 slice skips the text decoder's setup.
-      const stop = start + n;
-      // The slot is picked by the length and a few bytes; comparing the whole
-      // string settles whether it is the one held there.
-      let h = n;
-      if (n > 0) {
-        h = Math.imul(h ^ data[start]!, 0x01000193);
-        h = Math.imul(h ^ data[stop - 1]!, 0x01000193);
-        h = Math.imul(h ^ data[start + (n >> 1)]!, 0x01000193);
-        h = Math.imul(h ^ data[start + (n >> 2)]!, 0x01000193);
-        h = Math.imul(h ^ data[stop - 1 - (n >> 2)]!, 0x01000193);
-      }
-      const slot = (h ^ (h >>> 15)) & RECENT_MASK;
+    const stop = start + n;
+    this.pos = stop;
+    // Short strings (ids, names, header and prop keys and values) are most
+    // strings, and many repeat from value to value: a table of recent ones
+    // answers those without making a new string. The slot is picked by the
+    // length and a few bytes; comparing the whole string settles whether it is
+    // the one held there.
+    let slot = -1;
+    if (n <= SHORT_STRING) {
+      slot = recentSlot(data, start, n);
       const known = recent[slot]!;
       if (known.length === n) {
         let j = 0;
         while (j < n && known.charCodeAt(j) === data[start + j]) j++;
-        // Held strings are ASCII, so equal bytes are ASCII too.
         if (j === n) return known;
       }
-      let i = start;
-      while (i < stop && data[i]! <= 0x7f) i++;
-      if (i === stop) {
-        const made: string = latin1Slice.call(data, start, stop);
-        recent[slot] = made;
-        return made;
-      }
     }
-    return textDecoder.decode(data.subarray(start, start + n));
+    // Node's own UTF-8 slice decodes as TextDecoder does (bad bytes become
+    // U+FFFD) without the decoder's setup and the view it needs.
+    const made = utf8Slice ? utf8Slice.call(data, start, stop) : textDecoder.decode(data.subarray(start, stop));
+    // Only a string with a character per byte is held: every character is then
+    // ASCII or U+FFFD, which no byte equals, so a match above is byte for byte.
+    if (slot >= 0 && made.length === n) recent[slot] = made;
+    return made;
   }
 }

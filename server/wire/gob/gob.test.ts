@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
-import {WriteBuffer, ReadBuffer} from './buffer.js';
+import {WriteBuffer, ReadBuffer, recentSlot} from './buffer.js';
 import {decodeAll, Decoder, Encoder, GobError, GoComplex, GoInterface, GoMarshaled, GoTime, t, timeType, urlType, type GoType} from './index.js';
 
 const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -367,6 +367,20 @@ describe('gob, types met at run time', () => {
     assert.equal(back.X.name, 'S');
   });
 
+  it('writes every string as its UTF-8 bytes after their count, as TextEncoder encodes it', () => {
+    const strs = ['', 'a', 'é', 'x'.repeat(15), 'x'.repeat(16), 'ü'.repeat(15), 'y'.repeat(127), 'é'.repeat(63), 'é'.repeat(64), '日'.repeat(50), '日'.repeat(126), 'z'.repeat(128), '\ud800 lone', 'pair 😀 '.repeat(30), 'ascii then é'.repeat(9)];
+    for (const str of strs) {
+      const w = new WriteBuffer(4);
+      w.string(str);
+      const utf8 = new TextEncoder().encode(str);
+      const expected = new WriteBuffer(4);
+      expected.uint(utf8.length);
+      expected.raw(utf8);
+      assert.equal(toHex(w.bytes()), toHex(expected.bytes()), JSON.stringify(str.slice(0, 20)));
+      assert.equal(new ReadBuffer(w.bytes()).string(), new TextDecoder().decode(utf8));
+    }
+  });
+
   it('decodes every string as sent, whichever strings it has seen before', () => {
     const alphabet = 'ab01';
     const strs: string[] = [];
@@ -381,6 +395,26 @@ describe('gob, types met at run time', () => {
     assert.deepEqual(a, strs);
     assert.deepEqual(b, [...strs].reverse());
     assert.deepEqual(c, strs);
+    // Latin-1 letters take two bytes each in UTF-8; find three whose string shares its table slot with
+    // its own code points as single bytes (which are not UTF-8: each decodes to U+FFFD).
+    let found: {utf8: Uint8Array; single: Uint8Array} | null = null;
+    for (let x = 0xc0; x < 0x100 && !found; x++) {
+      for (let y = 0xc0; y < 0x100 && !found; y++) {
+        for (let z = 0xc0; z < 0x100 && !found; z++) {
+          const single = Uint8Array.of(x, y, z);
+          const utf8 = new TextEncoder().encode(String.fromCharCode(x, y, z));
+          if (recentSlot(utf8, 0, utf8.length) === recentSlot(single, 0, 3)) found = {utf8, single};
+        }
+      }
+    }
+    assert.ok(found, 'a pair sharing a slot');
+    const read = (bytes: Uint8Array): string => {
+      const w = new WriteBuffer();
+      w.byteSlice(bytes);
+      return new ReadBuffer(w.bytes()).string();
+    };
+    assert.equal(read(found.utf8), new TextDecoder().decode(found.utf8));
+    assert.equal(read(found.single), '\ufffd\ufffd\ufffd');
   });
 });
 
