@@ -193,6 +193,7 @@ export class DurableQueue<T> {
   private readonly rosterCheckMs: number;
   private rosterTimer: NodeJS.Timeout | null = null;
   private checkingRoster: Promise<void> | null = null;
+  private joining: Promise<void> | null = null;
   private joined = false;
   /** Groups of this node whose index entry could not be written: id → [due, hook]. Retried every scan. */
   private readonly unindexed = new Map<string, [due: number, hookId: string]>();
@@ -340,11 +341,7 @@ export class DurableQueue<T> {
       void this.keepAlive();
     }, (this.leaseSeconds * 1000) / 3);
     this.renewTimer.unref?.();
-    this.checkingRoster = this.join()
-      .catch((err: unknown) => this.warn('joining the roster of nodes failed', err))
-      .finally(() => {
-        this.checkingRoster = null;
-      });
+    this.joining = this.join().catch((err: unknown) => this.warn('joining the roster of nodes failed', err));
     if (this.rosterCheckMs > 0) {
       this.rosterTimer = setInterval(() => this.checkRosterOnce(), this.rosterCheckMs);
       this.rosterTimer.unref?.();
@@ -731,7 +728,7 @@ export class DurableQueue<T> {
     await this.keepAlive();
     const existed = await this.changeRoster((ids) => (ids.includes(this.nodeId) ? ids : [...ids, this.nodeId]));
     if (!existed && this.sweepOnStart) this.sweepOnce();
-    else await this.checkRoster();
+    else this.checkRosterOnce();
   }
 
   /**
@@ -742,7 +739,8 @@ export class DurableQueue<T> {
   private async leave(): Promise<void> {
     if (!this.joined) return;
     this.joined = false;
-    await this.checkingRoster;
+    // A check or sweep still running is not waited for: it never strikes off this node.
+    await this.joining;
     try {
       if (this.unindexed.size > 0) await this.reindex();
       await this.api.kvDelete(ALIVE_PREFIX + this.nodeId);
@@ -770,7 +768,10 @@ export class DurableQueue<T> {
    */
   private async checkRoster(): Promise<void> {
     const ids = decodeJSON<unknown>(await this.api.kvGet(ROSTER_KEY));
-    const others = (Array.isArray(ids) ? ids : []).filter((id): id is string => typeof id === 'string' && id !== this.nodeId);
+    const named = (Array.isArray(ids) ? ids : []).filter((id): id is string => typeof id === 'string');
+    // Struck off by a node that could not see this one's presence (its write failed): back on.
+    if (this.joined && !named.includes(this.nodeId)) await this.changeRoster((list) => (list.includes(this.nodeId) ? list : [...list, this.nodeId]));
+    const others = named.filter((id) => id !== this.nodeId);
     if (others.length === 0) return;
     const present = await Promise.all(others.map((id) => this.api.kvGet(ALIVE_PREFIX + id)));
     const gone = others.filter((_, i) => present[i] === null);

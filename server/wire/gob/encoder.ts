@@ -58,7 +58,6 @@ function isPlainObject(v: object): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-
 interface Pending {
   id: number;
   key: string;
@@ -85,7 +84,6 @@ function releaseScratch(): void {
   if (scratchBody.capacity > SCRATCH_KEEP) scratchBody = new WriteBuffer(1024);
   if (scratchOut.capacity > SCRATCH_KEEP) scratchOut = new WriteBuffer(1024);
 }
-
 
 export class Encoder implements InterfaceWriter {
   private readonly ids = new Map<string, number>();
@@ -305,5 +303,4 @@ function commonType(w: WriteBuffer, name: string | undefined, id: number): void 
   w.int(id);
   w.byte(0);
 }
-
 

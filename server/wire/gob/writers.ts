@@ -15,7 +15,7 @@
 import type {WriteBuffer} from './buffer.js';
 import {describe, mismatch, notStruct, noteField} from './errors.js';
 import {GoTime} from './time.js';
-import {GoComplex, GobError, GoMarshaled, type GoType, type StructType, typeKey} from './types.js';
+import {type BasicKind, GoComplex, GobError, GoMarshaled, type GoType, type StructType, typeKey} from './types.js';
 
 /** What a writer needs from the encoder running it: interface values name their types on its stream. */
 export interface InterfaceWriter {
@@ -51,24 +51,29 @@ export function writerFor(type: GoType): Writer {
   return made;
 }
 
+/** Writers of the predefined types, the same for every descriptor of them. */
+const BASIC: Record<BasicKind, Writer> = {
+  bool: writeBool,
+  int: writeInt,
+  uint: writeUint,
+  float: writeFloat,
+  complex: writeComplex,
+  string: writeString,
+  bytes: writeBytes,
+  interface: writeInterface,
+};
+
 function make(type: GoType): Writer {
   switch (type.kind) {
     case 'bool':
-      return remember(type, writeBool);
     case 'int':
-      return remember(type, writeInt);
     case 'uint':
-      return remember(type, writeUint);
     case 'float':
-      return remember(type, writeFloat);
     case 'complex':
-      return remember(type, writeComplex);
     case 'string':
-      return remember(type, writeString);
     case 'bytes':
-      return remember(type, writeBytes);
     case 'interface':
-      return remember(type, writeInterface);
+      return remember(type, BASIC[type.kind]);
     case 'marshaler': {
       const name = type.name;
       return remember(type, (w, v) => w.byteSlice(marshal(v, name)));
