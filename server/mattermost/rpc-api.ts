@@ -108,7 +108,7 @@ export class RpcPluginAPI implements PluginAPI {
     } catch (err) {
       // Arguments that cannot be sent (props nested beyond gob's bound, a value
       // of the wrong kind) come from what a caller gave: nothing reached the server.
-      if (err instanceof GobError) throw new AppError({id: UNSENDABLE_ARGUMENTS, message: `${method}: ${err.message}`, statusCode: 400, where: method});
+      if (err instanceof GobError) throw new AppError({id: UNSENDABLE_ARGUMENTS, message: err.message, statusCode: 400, where: method});
       throw err;
     }
     return (returns ?? {}) as Returns;
