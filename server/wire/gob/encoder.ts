@@ -23,7 +23,6 @@ import {
   t,
   typeKey,
   type GoType,
-  type StructType,
 } from './types.js';
 
 /** Interface values nested in one another, at most (the decoder's bound too). */
@@ -132,12 +131,7 @@ export class Encoder implements InterfaceWriter {
     const start = body.beginLength();
     try {
       body.int(this.typeId(type));
-      if (type.kind === 'struct') {
-        this.struct(body, value, type);
-      } else {
-        body.byte(0);
-        this.item(body, value, type);
-      }
+      this.topLevel(body, value, type);
     } catch (err) {
       // Nothing was written: forget the ids handed out so the stream stays consistent.
       for (const p of this.pending) this.ids.delete(p.key);
@@ -233,19 +227,24 @@ export class Encoder implements InterfaceWriter {
     w.byte(0);
   }
 
-  private struct(w: WriteBuffer, value: unknown, type: StructType): void {
-    structWriter(type)(w, value, this);
+  /** A value after its type id: a struct as it is, anything else as a singleton (a 00 field delta first). */
+  private topLevel(w: WriteBuffer, value: unknown, type: GoType): void {
+    if (type.kind === 'struct') {
+      structWriter(type)(w, value, this);
+    } else {
+      w.byte(0);
+      writerFor(type)(w, value, this);
+    }
   }
 
-  private item(w: WriteBuffer, v: unknown, type: GoType): void {
-    writerFor(type)(w, v, this);
-  }
-
-  // Interface value: name, concrete type id, byte count, then the concrete value
-  // encoded as a top-level value (singleton 00 prefix unless it is a struct).
-  /** Writes a value held in an interface (writers of interface fields and elements call it). */
+  /**
+   * Writes a value held in an interface (writers of interface fields and
+   * elements call it): name, concrete type id, byte count, then the concrete
+   * value as a top-level value.
+   */
   iface(w: WriteBuffer, v: unknown): void {
-    // The JSON-like values that fill props and maps come first, without a lookup.
+    // The JSON-like values that fill props and maps are told apart here rather
+    // than through interfaceOf: a Post encodes about a tenth faster this way.
     let name: string;
     let type: GoType;
     let value = v;
@@ -279,12 +278,7 @@ export class Encoder implements InterfaceWriter {
     w.string(name);
     w.int(this.typeId(type));
     const start = w.beginLength();
-    if (type.kind === 'struct') {
-      structWriter(type)(w, value, this);
-    } else {
-      w.byte(0);
-      writerFor(type)(w, value, this);
-    }
+    this.topLevel(w, value, type);
     w.endLength(start);
     this.depth--;
   }
