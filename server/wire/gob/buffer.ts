@@ -21,7 +21,6 @@ type Write = (this: Uint8Array, s: string, offset: number, max: number) => numbe
 const bufferProto = globalThis.Buffer?.prototype as unknown as {utf8Slice?: Slice; utf8Write?: Write} | undefined;
 /** Buffer's own UTF-8 encoding into any Uint8Array, as TextEncoder encodes (absent outside Node). */
 const utf8Write = bufferProto?.utf8Write;
-const byteLength = (s: string): number => (globalThis.Buffer ? Buffer.byteLength(s, 'utf8') : textEncoder.encode(s).length);
 /** Strings shorter than this are copied by a loop when they are ASCII. */
 const ASCII_LOOP_MAX = 16;
 /** Buffer's own UTF-8 decoding, which works on any Uint8Array (absent outside Node). */
@@ -35,7 +34,7 @@ export function narrow(v: bigint): number | bigint {
 /** Strings up to this many bytes may be answered from the table of recent ones. */
 const SHORT_STRING = 64;
 const RECENT_MASK = 4095;
-/** Recent short ASCII strings by a hash of their bytes (module-wide: every stream meets the same names). */
+/** Recent short strings of a character per byte, by a hash of their bytes (module-wide: every stream meets the same names). */
 const recent: string[] = new Array<string>(RECENT_MASK + 1).fill('');
 
 /** The slot in the table of recent strings for the n bytes at data[start]: picked by the length and five of them. */
@@ -232,7 +231,7 @@ export class WriteBuffer {
         return;
       }
     }
-    const bytes = byteLength(s);
+    const bytes = Buffer.byteLength(s, 'utf8');
     this.uint(bytes);
     this.ensure(bytes);
     this.length += utf8Write.call(this.buf, s, this.length, bytes);
