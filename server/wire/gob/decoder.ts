@@ -15,7 +15,7 @@
 // needs a message that has not arrived yet.
 
 import {ReadBuffer} from './buffer.js';
-import {structReader, type ItemReader} from './readers.js';
+import {badDelta, fieldOutOfRange, setField, structReader, type ItemReader} from './readers.js';
 import {GoTime} from './time.js';
 import {BuiltinId, GoComplex, GobError, GoInterface, GoMarshaled, t, type GoType, type MarshalVia, type StructType} from './types.js';
 
@@ -360,10 +360,10 @@ export class Decoder implements ItemReader {
     for (;;) {
       const delta = this.buf.uint();
       if (delta === 0) return out;
-      if (typeof delta !== 'number') throw new GobError('gob: field delta out of range');
+      if (typeof delta !== 'number') throw badDelta();
       field += delta;
       const f = w.fields[field];
-      if (!f) throw new GobError(`gob: field number ${field} out of range for ${w.name || 'struct'}`);
+      if (!f) throw fieldOutOfRange(field, w.name);
       setField(out, f.name, this.item(f.id));
     }
   }
@@ -477,11 +477,6 @@ function sameBytes(a: Uint8Array, data: Uint8Array, start: number, end: number):
   if (a.length !== end - start) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== data[start + i]) return false;
   return true;
-}
-
-function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, {value, enumerable: true, writable: true, configurable: true});
-  else obj[key] = value;
 }
 
 /** The chunks joined, the first one from `skip`; `total` is the joined length. */

@@ -9,7 +9,7 @@
 // same definition.
 //
 // Field names come from the peer: they reach the generated source only as JSON
-// string literals, and "__proto__" is defined, not assigned, as in the walk.
+// string literals, and "__proto__" is defined, not assigned (setField).
 
 import type {ReadBuffer} from './buffer.js';
 import {BuiltinId, GoComplex, GobError} from './types.js';
@@ -48,14 +48,21 @@ const READ: Record<number, string> = {
   [BuiltinId.interface]: 'd.iface()',
 };
 
-const runtime = {
-  GoComplex,
-  badDelta: (): GobError => new GobError('gob: field delta out of range'),
-  outOfRange: (field: number, name: string): GobError => new GobError(`gob: field number ${field} out of range for ${name || 'struct'}`),
-  define(obj: Record<string, unknown>, key: string, value: unknown): void {
-    Object.defineProperty(obj, key, {value, enumerable: true, writable: true, configurable: true});
-  },
-};
+/** Stores a decoded field or map entry: a key named __proto__ is just a key. */
+export function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, {value, enumerable: true, writable: true, configurable: true});
+  else obj[key] = value;
+}
+
+export function badDelta(): GobError {
+  return new GobError('gob: field delta out of range');
+}
+
+export function fieldOutOfRange(field: number, name: string): GobError {
+  return new GobError(`gob: field number ${field} out of range for ${name || 'struct'}`);
+}
+
+const runtime = {GoComplex, badDelta, outOfRange: fieldOutOfRange, setField};
 
 /** The generated reader of a struct definition, or null when the walk should read it. */
 export function structReader(def: StructDefinition): StructReader | null {
@@ -77,7 +84,7 @@ function generate(def: StructDefinition): StructReader {
   const cases = def.fields.map((f, i) => {
     const value = READ[f.id] ?? `d.item(${f.id})`;
     const name = JSON.stringify(f.name);
-    const store = f.name === '__proto__' ? `R.define(o, ${name}, ${value})` : `o[${name}] = ${value}`;
+    const store = f.name === '__proto__' ? `R.setField(o, ${name}, ${value})` : `o[${name}] = ${value}`;
     return `    case ${i}: ${store}; break;`;
   });
   const source = [
