@@ -717,16 +717,21 @@ export class DurableQueue<T> {
     await this.roster.update(ROSTER_KEY, (ids) => {
       existed = ids !== null;
       // Kept when empty: a missing roster means a cluster that never kept one (see join).
-      return change(Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : []);
+      return change(rosterIds(ids));
     });
     return existed;
+  }
+
+  /** Puts this node on the roster; whether there was one. */
+  private enrol(): Promise<boolean> {
+    return this.changeRoster((ids) => (ids.includes(this.nodeId) ? ids : [...ids, this.nodeId]));
   }
 
   /** Announces this node; a cluster without a roster yet (no node kept one before) is swept once. */
   private async join(): Promise<void> {
     this.joined = true;
     await this.keepAlive();
-    const existed = await this.changeRoster((ids) => (ids.includes(this.nodeId) ? ids : [...ids, this.nodeId]));
+    const existed = await this.enrol();
     if (!existed && this.sweepOnStart) this.sweepOnce();
     else this.checkRosterOnce();
   }
@@ -767,10 +772,9 @@ export class DurableQueue<T> {
    * roster and the next check sweeps again.
    */
   private async checkRoster(): Promise<void> {
-    const ids = decodeJSON<unknown>(await this.api.kvGet(ROSTER_KEY));
-    const named = (Array.isArray(ids) ? ids : []).filter((id): id is string => typeof id === 'string');
+    const named = rosterIds(await this.roster.read(ROSTER_KEY));
     // Struck off by a node that could not see this one's presence (its write failed): back on.
-    if (this.joined && !named.includes(this.nodeId)) await this.changeRoster((list) => (list.includes(this.nodeId) ? list : [...list, this.nodeId]));
+    if (this.joined && !named.includes(this.nodeId)) await this.enrol();
     const others = named.filter((id) => id !== this.nodeId);
     if (others.length === 0) return;
     const present = await Promise.all(others.map((id) => this.api.kvGet(ALIVE_PREFIX + id)));
@@ -858,6 +862,11 @@ export class DurableQueue<T> {
   private warn(what: string, err: unknown, jobId?: string): void {
     this.api.logWarn(`Hookbridge delivery queue: ${what}`, {node: this.nodeId, ...(jobId ? {job_id: jobId} : {}), error: err instanceof Error ? err.message : String(err)});
   }
+}
+
+/** The node ids of a roster as stored (anything unreadable counts as none). */
+function rosterIds(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
 }
 
 /** A stored record as a group; single-job records of older versions are groups of one. */
